@@ -1,0 +1,20 @@
+package io.dtrbackup.common.events;
+
+import java.time.Instant;
+import java.util.List;
+
+/** Terminal: every expected artifact is verified and the manifest is written. */
+public record BackupCompleted(
+        int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
+        String manifestKey, String replicaId, String dtrVersion, long durationMs, List<String> objectKeys)
+        implements BackupEvent {
+
+    public BackupCompleted {
+        Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);
+        Checks.text("manifestKey", manifestKey);
+        Checks.text("replicaId", replicaId);
+        Checks.text("dtrVersion", dtrVersion);
+        Checks.nonNegative("durationMs", durationMs);
+        objectKeys = List.copyOf(Checks.present("objectKeys", objectKeys));
+    }
+}

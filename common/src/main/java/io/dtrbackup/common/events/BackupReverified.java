@@ -1,0 +1,18 @@
+package io.dtrbackup.common.events;
+
+import java.time.Instant;
+import java.util.List;
+
+/** The result of re-verifying a stored backup: intact, or the problems found. */
+public record BackupReverified(
+        int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
+        boolean intact, List<String> problems) implements BackupEvent {
+
+    public BackupReverified {
+        Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);
+        problems = List.copyOf(Checks.present("problems", problems));
+        if (intact != problems.isEmpty()) {
+            throw new IllegalArgumentException("intact must be true exactly when problems is empty");
+        }
+    }
+}
