@@ -13,9 +13,11 @@ import java.time.format.DateTimeFormatter;
  * staging bucket (plaintext, private, short-lived):
  *   &lt;clusterId&gt;/&lt;backupId&gt;/metadata.tar
  *   &lt;clusterId&gt;/&lt;backupId&gt;/images.tar
+ *   &lt;clusterId&gt;/&lt;backupId&gt;/metadata.staged.json   (the ArtifactStaged event, written after the tar)
  * backup bucket (ciphertext and manifests only):
  *   &lt;clusterId&gt;/&lt;backupId&gt;/dtr-metadata-&lt;version&gt;-backup-&lt;YYYYmmdd-HH_MM_SS&gt;.tar.gpg
  *   &lt;clusterId&gt;/&lt;backupId&gt;/dtr-image-backup-&lt;YYYYmmdd-HH_MM_SS&gt;.tar.gpg
+ *   &lt;clusterId&gt;/&lt;backupId&gt;/&lt;artifact file name&gt;.gpg.json   (the ArtifactEncrypted event)
  *   &lt;clusterId&gt;/&lt;backupId&gt;/verification-&lt;kind&gt;.json
  *   &lt;clusterId&gt;/&lt;backupId&gt;/manifest.json
  * </pre>
@@ -61,6 +63,19 @@ public record BackupLayout(String stagingBucket, String backupBucket) {
 
     public String stagingKey(String clusterId, String backupId, ArtifactKind kind) {
         return backupPrefix(clusterId, backupId) + kind.id() + ".tar";
+    }
+
+    /**
+     * The staging record of an artifact: the ArtifactStaged event as JSON, written only after the
+     * tar is complete, so a redelivered request finds the finished work and republishes it.
+     */
+    public String stagedRecordKey(String clusterId, String backupId, ArtifactKind kind) {
+        return backupPrefix(clusterId, backupId) + kind.id() + ".staged.json";
+    }
+
+    /** The encryption record beside a ciphertext object: the ArtifactEncrypted event as JSON. */
+    public String encryptedRecordKey(String clusterId, String backupId, String artifactName) {
+        return encryptedKey(clusterId, backupId, artifactName) + ".json";
     }
 
     public String encryptedKey(String clusterId, String backupId, String artifactName) {
