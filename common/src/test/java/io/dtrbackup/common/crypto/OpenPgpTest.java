@@ -1,0 +1,232 @@
+package io.dtrbackup.common.crypto;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dtrbackup.common.events.EncryptionParameters;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Random;
+import org.bouncycastle.bcpg.CompressionAlgorithmTags;
+import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
+import org.bouncycastle.openpgp.PGPCompressedDataGenerator;
+import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
+import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
+import org.bouncycastle.openpgp.operator.jcajce.JcePBEKeyEncryptionMethodGenerator;
+import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** OpenPgpEncryptor/OpenPgpDecryptor against each other and against stock gpg (Debian's 2.2). */
+class OpenPgpTest {
+    private static final char[] PASS = "correct horse battery staple ÄÖÜ".toCharArray();
+    @TempDir
+    Path dir;
+
+    private static byte[] random(int size, long seed) {
+        byte[] data = new byte[size];
+        new Random(seed).nextBytes(data);
+        return data;
+    }
+
+    private static byte[] encrypt(OpenPgpEncryptor encryptor, byte[] plaintext, char[] pass) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream enc = encryptor.open(out, pass, "x.tar", Instant.now())) {
+            enc.write(plaintext);
+        }
+        return out.toByteArray();
+    }
+
+    private Path passFile(char[] pass) throws IOException {
+        Path f = dir.resolve("pass-" + System.nanoTime());
+        Files.writeString(f, new String(pass) + "\n", StandardCharsets.UTF_8);
+        return f;
+    }
+
+    @Test
+    void roundTripsAndReportsParameters() throws IOException {
+        byte[] plain = random(300_000, 1);
+        OpenPgpEncryptor encryptor = OpenPgpEncryptor.withDefaults();
+        byte[] cipher = encrypt(encryptor, plain, PASS);
+        Instant now = Instant.now();
+        try (DecryptedStream in = OpenPgpDecryptor.open(new ByteArrayInputStream(cipher), PASS)) {
+            assertThat(in.readAllBytes()).isEqualTo(plain);
+            assertThat(in.isVerified()).isTrue();
+            assertThat(in.fileName()).isEqualTo("x.tar");
+            assertThat(in.modificationTime()).isBetween(now.minusSeconds(60), now.plusSeconds(1));
+            assertThat(in.parameters()).isEqualTo(encryptor.parameters());
+        }
+        assertThat(encryptor.parameters()).isEqualTo(new EncryptionParameters("OpenPGP v4 SKESK + SEIPD v1 (MDC)",
+                "AES-256", "iterated+salted", "SHA-256", 255, true, "none"));
+    }
+
+    @Test
+    void emptyPlaintextRoundTrips() throws IOException {
+        byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), new byte[0], PASS);
+        try (DecryptedStream in = OpenPgpDecryptor.open(new ByteArrayInputStream(cipher), PASS)) {
+            assertThat(in.read()).isEqualTo(-1);
+            assertThat(in.isVerified()).isTrue();
+        }
+    }
+
+    @Test
+    void saltIsRandomPerMessage() throws IOException {
+        byte[] plain = random(1000, 2);
+        OpenPgpEncryptor encryptor = OpenPgpEncryptor.withDefaults();
+        assertThat(encrypt(encryptor, plain, PASS)).isNotEqualTo(encrypt(encryptor, plain, PASS));
+    }
+
+    @Test
+    void wrongPassphraseFailsBeforeAnyPlaintext() throws IOException {
+        byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), random(100_000, 3), PASS);
+        assertThatThrownBy(() -> OpenPgpDecryptor.open(new ByteArrayInputStream(cipher), "wrong".toCharArray()))
+                .isInstanceOf(WrongPassphraseException.class)
+                .hasMessageContaining("wrong passphrase")
+                .hasMessageNotContaining("wrong\"");
+    }
+
+    @Test
+    void flippedByteFailsAtTheMdcInsteadOfEof() throws IOException {
+        byte[] plain = random(200_000, 4);
+        byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), plain, PASS);
+        cipher[5000] ^= 0x01; // inside the first 64 KiB chunk: plaintext bytes, not a packet header
+        DecryptedStream in = OpenPgpDecryptor.open(new ByteArrayInputStream(cipher), PASS);
+        byte[] buf = new byte[8192];
+        long read = 0;
+        IOException failure = null;
+        try {
+            for (int n; (n = in.read(buf)) >= 0; ) {
+                read += n;
+            }
+        } catch (IOException e) {
+            failure = e;
+        }
+        assertThat(failure).isInstanceOf(IntegrityException.class).hasMessageContaining("MDC");
+        assertThat(read).isEqualTo(plain.length); // BC released it all, only the wrapper stops the EOF
+        assertThat(in.isVerified()).isFalse();
+        assertThatThrownBy(in::read).isInstanceOf(IntegrityException.class);
+    }
+
+    @Test
+    void truncatedCiphertextNeverEndsSuccessfully() throws IOException {
+        byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), random(200_000, 5), PASS);
+        byte[] cut = java.util.Arrays.copyOf(cipher, cipher.length - 30);
+        assertThatThrownBy(() -> {
+            try (InputStream in = OpenPgpDecryptor.open(new ByteArrayInputStream(cut), PASS)) {
+                in.readAllBytes();
+            }
+        }).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void messageWithoutMdcIsRefused() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PGPEncryptedDataGenerator gen = new PGPEncryptedDataGenerator(
+                new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256).setWithIntegrityPacket(false));
+        gen.addMethod(new JcePBEKeyEncryptionMethodGenerator(PASS));
+        try (OutputStream enc = gen.open(out, new byte[1 << 12]);
+                OutputStream lit = new PGPLiteralDataGenerator().open(enc, PGPLiteralDataGenerator.BINARY, "x",
+                        new java.util.Date(), new byte[1 << 12])) {
+            lit.write(random(10_000, 6));
+        }
+        assertThatThrownBy(() -> OpenPgpDecryptor.open(new ByteArrayInputStream(out.toByteArray()), PASS))
+                .isInstanceOf(IntegrityException.class).hasMessageContaining("no MDC");
+    }
+
+    @Test
+    void compressedMessagesDecrypt() throws Exception {
+        byte[] plain = "hello ".repeat(10_000).getBytes(StandardCharsets.UTF_8);
+        OpenPgpEncryptor zlib = new OpenPgpEncryptor(new OpenPgpEncryptor.Settings(OpenPgpEncryptor.S2kDigest.SHA512,
+                0xEE, OpenPgpEncryptor.Compression.ZLIB, 1 << 12));
+        byte[] cipher = encrypt(zlib, plain, PASS);
+        assertThat(cipher.length).isLessThan(plain.length / 10);
+        try (DecryptedStream in = OpenPgpDecryptor.open(new ByteArrayInputStream(cipher), PASS)) {
+            assertThat(in.readAllBytes()).isEqualTo(plain);
+            assertThat(in.parameters()).isEqualTo(zlib.parameters());
+        }
+        // and a ZIP-compressed one, as gpg's default would write
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PGPEncryptedDataGenerator gen = new PGPEncryptedDataGenerator(
+                new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256).setWithIntegrityPacket(true));
+        gen.addMethod(new JcePBEKeyEncryptionMethodGenerator(PASS));
+        PGPCompressedDataGenerator comp = new PGPCompressedDataGenerator(CompressionAlgorithmTags.ZIP);
+        try (OutputStream enc = gen.open(out, new byte[1 << 12]); OutputStream c = comp.open(enc);
+                OutputStream lit = new PGPLiteralDataGenerator().open(c, PGPLiteralDataGenerator.BINARY, "x",
+                        new java.util.Date(), new byte[1 << 12])) {
+            lit.write(plain);
+        }
+        try (DecryptedStream in = OpenPgpDecryptor.open(new ByteArrayInputStream(out.toByteArray()), PASS)) {
+            assertThat(in.readAllBytes()).isEqualTo(plain);
+            assertThat(in.parameters().compression()).isEqualTo("zip");
+        }
+    }
+
+    @Test
+    void stockGpgDecryptsWhatWeWrite() throws IOException {
+        byte[] plain = random(3 * 65536 + 17, 7);
+        for (OpenPgpEncryptor encryptor : new OpenPgpEncryptor[] {OpenPgpEncryptor.withDefaults(),
+                new OpenPgpEncryptor(new OpenPgpEncryptor.Settings(OpenPgpEncryptor.S2kDigest.SHA512, 0xEE,
+                        OpenPgpEncryptor.Compression.ZLIB, 1 << 16))}) {
+            Path in = dir.resolve("m.gpg");
+            Path out = dir.resolve("m.out");
+            Files.write(in, encrypt(encryptor, plain, PASS));
+            Gpg.Result r = new Gpg(dir).decrypt(in, passFile(PASS), out);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            assertThat(r.has("DECRYPTION_OKAY")).as(r.toString()).isTrue();
+            assertThat(r.has("GOODMDC")).as(r.toString()).isTrue();
+            assertThat(r.has("DECRYPTION_INFO 2 9")).as(r.toString()).isTrue(); // MDC method 2, AES-256
+            assertThat(Files.readAllBytes(out)).isEqualTo(plain);
+            Files.delete(out);
+        }
+    }
+
+    @Test
+    void stockGpgReportsBadMdcOnTamperedCiphertext() throws IOException {
+        byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), random(100_000, 8), PASS);
+        cipher[5000] ^= 0x40;
+        Path in = dir.resolve("t.gpg");
+        Files.write(in, cipher);
+        Gpg.Result r = new Gpg(dir).decrypt(in, passFile(PASS), dir.resolve("t.out"));
+        assertThat(r.exitCode()).as(r.toString()).isNotZero();
+        assertThat(r.has("BADMDC") || r.has("DECRYPTION_FAILED")).as(r.toString()).isTrue();
+    }
+
+    @Test
+    void weDecryptWhatStockGpgWrites() throws IOException {
+        byte[] plain = random(500_000, 9);
+        Path in = dir.resolve("plain.tar");
+        Files.write(in, plain);
+        Path pass = passFile(PASS);
+        for (String[] extra : new String[][] {{"-z0"}, {}, {"--s2k-digest-algo", "SHA512", "--s2k-count", "65011712"}}) {
+            Path out = dir.resolve("gpg-" + extra.length + ".gpg");
+            Gpg.Result r = new Gpg(dir).encrypt(in, pass, out, extra);
+            assertThat(r.exitCode()).as(r.toString()).isZero();
+            try (DecryptedStream d = OpenPgpDecryptor.open(Files.newInputStream(out), PASS)) {
+                assertThat(d.readAllBytes()).isEqualTo(plain);
+                assertThat(d.isVerified()).isTrue();
+                assertThat(d.fileName()).isEqualTo("plain.tar");
+                assertThat(d.parameters().cipher()).isEqualTo("AES-256");
+                assertThat(d.parameters().integrityProtected()).isTrue();
+            }
+            assertThatThrownBy(() -> OpenPgpDecryptor.open(Files.newInputStream(out), "nope".toCharArray()))
+                    .isInstanceOf(WrongPassphraseException.class);
+        }
+    }
+
+    @Test
+    void countByteCodec() {
+        assertThat(OpenPgpEncryptor.decodeCount(0xFF)).isEqualTo(65_011_712L);
+        assertThat(OpenPgpEncryptor.countByteOf(65_011_712L)).isEqualTo(0xFF);
+        assertThat(OpenPgpEncryptor.countByteOf(OpenPgpEncryptor.decodeCount(0xEE))).isEqualTo(0xEE);
+        assertThatThrownBy(() -> new OpenPgpEncryptor.Settings(OpenPgpEncryptor.S2kDigest.SHA256, 0x10,
+                OpenPgpEncryptor.Compression.NONE, 1 << 16)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
