@@ -10,7 +10,6 @@ import org.bouncycastle.bcpg.Packet;
 import org.bouncycastle.bcpg.SymmetricEncIntegrityPacket;
 import org.bouncycastle.bcpg.SymmetricKeyEncSessionPacket;
 import org.bouncycastle.openpgp.PGPCompressedData;
-import org.bouncycastle.openpgp.PGPDataValidationException;
 import org.bouncycastle.openpgp.PGPEncryptedDataList;
 import org.bouncycastle.openpgp.PGPException;
 import org.bouncycastle.openpgp.PGPLiteralData;
@@ -112,13 +111,10 @@ public final class OpenPgpDecryptor {
             PBEDataDecryptorFactory factory = new JcePBEDataDecryptorFactoryBuilder(
                     new JcaPGPDigestCalculatorProviderBuilder().build()).build(pass);
             clear = pbe.getDataStream(factory);
-        } catch (PGPDataValidationException e) {
+        } catch (PGPException | RuntimeException e) {
+            // The quick check failed, or (with an encrypted session key, as BC writes) the session
+            // key decrypted with the wrong key names no usable cipher: both mean the wrong passphrase.
             throw wrongPassphrase(e);
-        } catch (PGPException e) {
-            if (String.valueOf(e.getMessage()).contains("check")) {
-                throw wrongPassphrase(e);
-            }
-            throw new OpenPgpException("cannot decrypt: " + e.getMessage(), e);
         } finally {
             Arrays.fill(pass, '\0');
         }
@@ -182,8 +178,9 @@ public final class OpenPgpDecryptor {
     }
 
     private static WrongPassphraseException wrongPassphrase(Exception e) {
-        return new WrongPassphraseException("wrong passphrase (OpenPGP quick check failed; or the first bytes of the "
-                + "ciphertext are corrupt): check the key ID recorded with the artifact and its passphrase file", e);
+        return new WrongPassphraseException("wrong passphrase (the session key does not decrypt or the OpenPGP quick "
+                + "check failed; less likely, the first bytes of the ciphertext are corrupt): check the key ID recorded "
+                + "with the artifact and its passphrase file [" + e.getMessage() + "]", e);
     }
 
     private static String describe(Object o) {

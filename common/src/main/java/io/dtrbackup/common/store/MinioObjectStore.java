@@ -169,6 +169,12 @@ public final class MinioObjectStore implements ObjectStore {
             } catch (ObjectStoreException e) {
                 throw e;
             } catch (Exception e) {
+                // The SDK wraps I/O failures (connection refused, reset) in its own exceptions.
+                Throwable io = rootIoCause(e);
+                if (io != null) {
+                    throw new ObjectStoreException("S3 " + what + ": cannot reach " + endpoint + " (" + io
+                            + "); is the object store up and the endpoint right?", true, e);
+                }
                 throw new ObjectStoreException("S3 " + what + " at " + endpoint + " failed: " + e, false, e);
             }
         };
@@ -176,6 +182,15 @@ public final class MinioObjectStore implements ObjectStore {
             return Retry.unchecked(classified);
         }
         return retry.call(what, classified, e -> e instanceof ObjectStoreException ose && ose.isTransient());
+    }
+
+    private static Throwable rootIoCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IOException) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private static Map<String, String> lowerCaseKeys(Map<String, String> metadata) {

@@ -20,6 +20,8 @@ import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPCompressedDataGenerator;
 import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
 import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
+import org.bouncycastle.openpgp.operator.bc.BcPBEKeyEncryptionMethodGenerator;
+import org.bouncycastle.openpgp.operator.bc.BcPGPDataEncryptorBuilder;
 import org.bouncycastle.openpgp.operator.jcajce.JcePBEKeyEncryptionMethodGenerator;
 import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
 import org.junit.jupiter.api.Test;
@@ -129,9 +131,10 @@ class OpenPgpTest {
     @Test
     void messageWithoutMdcIsRefused() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // The non-MDC mode (CFB with resync) exists only in BC's lightweight API.
         PGPEncryptedDataGenerator gen = new PGPEncryptedDataGenerator(
-                new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256).setWithIntegrityPacket(false));
-        gen.addMethod(new JcePBEKeyEncryptionMethodGenerator(PASS));
+                new BcPGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256).setWithIntegrityPacket(false));
+        gen.addMethod(new BcPBEKeyEncryptionMethodGenerator(PASS));
         try (OutputStream enc = gen.open(out, new byte[1 << 12]);
                 OutputStream lit = new PGPLiteralDataGenerator().open(enc, PGPLiteralDataGenerator.BINARY, "x",
                         new java.util.Date(), new byte[1 << 12])) {
