@@ -1,0 +1,41 @@
+package io.dtrbackup.metadata;
+
+import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.config.ConfigParameter;
+import io.dtrbackup.common.config.ConfigType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** metadata-service's own configuration keys (env {@code DTR_BACKUP_<KEY>}); see docs/services/metadata-service.md. */
+public final class MetadataServiceConfig {
+    public static final ConfigParameter<String> DTR_IMAGE_REPOSITORY = ConfigParameter.optional(
+            "DTR_IMAGE_REPOSITORY", ConfigType.STRING, "docker/dtr",
+            "repository of the DTR bootstrapper image; the tag is the replica's DTR version (mirror.example.com/docker/dtr)");
+    public static final ConfigParameter<String> DTR_NETWORK_MODE = ConfigParameter.optional(
+            "DTR_NETWORK_MODE", ConfigType.STRING, "none",
+            "network mode of the docker/dtr backup container; set to host (or bridge) in production so it reaches "
+                    + "UCP. The default none suits engines without networks (the test bed)");
+    public static final ConfigParameter<Duration> DTR_TIMEOUT = ConfigParameter.optional(
+            "DTR_TIMEOUT", ConfigType.DURATION, "6h",
+            "longest a docker/dtr backup may run before it is killed and the artifact fails");
+    public static final ConfigParameter<Duration> CA_FETCH_TIMEOUT = ConfigParameter.optional(
+            "CA_FETCH_TIMEOUT", ConfigType.DURATION, "10s",
+            "timeout of fetching <ucp url>/ca for clusters with fetchCa: true");
+    public static final ConfigParameter<Integer> CAPTURE_BUFFER_MB = ConfigParameter.optional(
+            "CAPTURE_BUFFER_MB", ConfigType.INT, "8",
+            "size of each of the two in-memory pipes between the container's stdout, the upload and the tar check");
+    public static final ConfigParameter<Integer> STDERR_TAIL_KB = ConfigParameter.optional(
+            "STDERR_TAIL_KB", ConfigType.INT, "64",
+            "how much of docker/dtr's stderr (the end) is kept for the failure report and the log");
+
+    private MetadataServiceConfig() {
+    }
+
+    public static List<ConfigParameter<?>> parameters() {
+        List<ConfigParameter<?>> all = new ArrayList<>(CommonConfig.all());
+        all.addAll(List.of(DTR_IMAGE_REPOSITORY, DTR_NETWORK_MODE, DTR_TIMEOUT, CA_FETCH_TIMEOUT, CAPTURE_BUFFER_MB,
+                STDERR_TAIL_KB));
+        return List.copyOf(all);
+    }
+}
