@@ -1,0 +1,85 @@
+package io.dtrbackup.crypto;
+
+import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.config.ConfigException;
+import io.dtrbackup.common.config.ConfigParameter;
+import io.dtrbackup.common.config.ConfigType;
+import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.common.crypto.OpenPgpEncryptor;
+import io.dtrbackup.common.crypto.PassphraseStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** crypto-service's own configuration; see docs/services/crypto-service.md. */
+public final class CryptoServiceConfig {
+    /** Key ID used with PASSPHRASE_FILE when ACTIVE_KEY_ID is not set. */
+    public static final String DEFAULT_FILE_KEY_ID = "default";
+
+    public static final ConfigParameter<Path> PASSPHRASE_FILE = ConfigParameter.secretFile("PASSPHRASE_FILE", false,
+            "file holding the backup passphrase (one line; what restores pass to gpg --passphrase-file); "
+                    + "its key ID is ACTIVE_KEY_ID, or '" + DEFAULT_FILE_KEY_ID + "'. Set this or PASSPHRASE_DIR");
+    public static final ConfigParameter<Path> PASSPHRASE_DIR = ConfigParameter.optional("PASSPHRASE_DIR",
+            ConfigType.EXISTING_PATH, null,
+            "directory of passphrase files named by key ID (e.g. a mounted Kubernetes secret); new backups use "
+                    + "ACTIVE_KEY_ID. Set this or PASSPHRASE_FILE");
+    public static final ConfigParameter<String> ACTIVE_KEY_ID = ConfigParameter.optional("ACTIVE_KEY_ID",
+            ConfigType.STRING, null,
+            "key ID of the passphrase new artifacts are encrypted with; recorded with each artifact. Required "
+                    + "with PASSPHRASE_DIR when it holds more than one file");
+    public static final ConfigParameter<String> S2K_DIGEST = ConfigParameter.optional("S2K_DIGEST", ConfigType.STRING,
+            "SHA256", "S2K hash of the passphrase key derivation: SHA256 or SHA512");
+    public static final ConfigParameter<Integer> S2K_COUNT_BYTE = ConfigParameter.optional("S2K_COUNT_BYTE",
+            ConfigType.INT, String.valueOf(OpenPgpEncryptor.DEFAULT_S2K_COUNT_BYTE),
+            "encoded S2K iteration count, 96..255 (255 = 65011712 octets hashed, gpg's usual maximum)");
+    public static final ConfigParameter<String> COMPRESSION = ConfigParameter.optional("COMPRESSION",
+            ConfigType.STRING, "NONE",
+            "NONE or ZLIB; registry blobs are already compressed and compression costs about 6x the time");
+    public static final ConfigParameter<Integer> PIPE_BUFFER_MB = ConfigParameter.optional("PIPE_BUFFER_MB",
+            ConfigType.INT, "16",
+            "ciphertext buffered between the encrypting thread and the upload, per job (on top of one S3 part)");
+    public static final ConfigParameter<Integer> ARTIFACT_ATTEMPTS = ConfigParameter.optional("ARTIFACT_ATTEMPTS",
+            ConfigType.INT, "3",
+            "attempts of a whole artifact after transient S3 errors (a stream cannot be resumed) before ArtifactFailed");
+
+    private CryptoServiceConfig() {
+    }
+
+    public static List<ConfigParameter<?>> parameters() {
+        List<ConfigParameter<?>> all = new ArrayList<>(CommonConfig.kafka());
+        all.addAll(CommonConfig.s3());
+        all.addAll(List.of(PASSPHRASE_FILE, PASSPHRASE_DIR, ACTIVE_KEY_ID, S2K_DIGEST, S2K_COUNT_BYTE, COMPRESSION,
+                PIPE_BUFFER_MB, ARTIFACT_ATTEMPTS));
+        return List.copyOf(all);
+    }
+
+    /** The passphrases; fails (the service refuses to start) when none is configured. */
+    public static PassphraseStore passphrases(ServiceConfig config) {
+        Path file = config.get(PASSPHRASE_FILE);
+        Path dir = config.get(PASSPHRASE_DIR);
+        String active = config.get(ACTIVE_KEY_ID);
+        if (file != null && dir != null) {
+            throw new ConfigException("set only one of " + PASSPHRASE_FILE.envName() + " and " + PASSPHRASE_DIR.envName());
+        }
+        if (file != null) {
+            return PassphraseStore.fromFile(file, active == null ? DEFAULT_FILE_KEY_ID : active);
+        }
+        if (dir != null) {
+            return PassphraseStore.fromDirectory(dir, active);
+        }
+        throw new ConfigException("no backup passphrase: set " + PASSPHRASE_FILE.envName() + " (one file) or "
+                + PASSPHRASE_DIR.envName() + " + " + ACTIVE_KEY_ID.envName() + "; crypto-service refuses to start "
+                + "without one");
+    }
+
+    public static OpenPgpEncryptor.Settings encryption(ServiceConfig config) {
+        try {
+            return new OpenPgpEncryptor.Settings(OpenPgpEncryptor.S2kDigest.parse(config.get(S2K_DIGEST)),
+                    config.get(S2K_COUNT_BYTE), OpenPgpEncryptor.Compression.parse(config.get(COMPRESSION)),
+                    OpenPgpEncryptor.DEFAULT_BUFFER_SIZE);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("invalid encryption settings (" + S2K_DIGEST.envName() + ", "
+                    + S2K_COUNT_BYTE.envName() + ", " + COMPRESSION.envName() + "): " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package io.dtrbackup.crypto;
+
+import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.common.crypto.OpenPgpEncryptor;
+import io.dtrbackup.common.crypto.PassphraseStore;
+import io.dtrbackup.common.events.ArtifactFailed;
+import io.dtrbackup.common.events.ArtifactPhase;
+import io.dtrbackup.common.events.ArtifactStaged;
+import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.common.events.BackupPhase;
+import io.dtrbackup.common.events.BackupPhaseChanged;
+import io.dtrbackup.common.events.EventIds;
+import io.dtrbackup.common.kafka.JobConsumer;
+import io.dtrbackup.common.log.BackupLog;
+import io.dtrbackup.common.service.PipelineVerticle;
+import io.dtrbackup.common.service.ProgressReporter;
+import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.MinioObjectStore;
+import io.dtrbackup.common.store.ObjectStore;
+import io.dtrbackup.common.topics.Topics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * crypto-service: for each ArtifactStaged, encrypts the staged tar with OpenPGP (what
+ * {@code gpg -d} reads) into the backup bucket, writes the encryption record, deletes the staging
+ * copy and publishes ArtifactEncrypted on ENCRYPTED and STATUS (or ArtifactFailed on STATUS).
+ * Refuses to start without a passphrase.
+ */
+public final class CryptoVerticle extends PipelineVerticle {
+    public static final String SERVICE_NAME = "crypto-service";
+    private static final Logger LOG = LoggerFactory.getLogger(CryptoVerticle.class);
+    private static final int RECENT_BACKUPS = 1000;
+
+    private final ObjectStore injectedStore;
+    private final PassphraseStore passphrases;
+    private final OpenPgpEncryptor encryptor;
+    private ExecutorService encryptThreads;
+    private ArtifactEncryption encryption;
+    /** Backups this instance announced ENCRYPTING for; after a restart a duplicate phase event is fine. */
+    private final Set<String> announced = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > RECENT_BACKUPS;
+        }
+    });
+
+    public CryptoVerticle(ServiceConfig config) {
+        this(config, null);
+    }
+
+    /**
+     * With a given object store (tests); null builds the MinIO client from the config. Reads the
+     * passphrases here, so a service without one fails to deploy.
+     */
+    public CryptoVerticle(ServiceConfig config, ObjectStore store) {
+        super(SERVICE_NAME, config);
+        this.injectedStore = store;
+        this.passphrases = CryptoServiceConfig.passphrases(config);
+        this.encryptor = new OpenPgpEncryptor(CryptoServiceConfig.encryption(config));
+    }
+
+    @Override
+    protected Future<?> startService() {
+        BackupLayout layout = new BackupLayout(config.get(CommonConfig.S3_STAGING_BUCKET),
+                config.get(CommonConfig.S3_BACKUP_BUCKET));
+        encryptThreads = Executors.newCachedThreadPool(threads());
+        ArtifactEncryption.Settings settings = new ArtifactEncryption.Settings(layout,
+                config.get(CryptoServiceConfig.PIPE_BUFFER_MB) * 1024 * 1024,
+                config.get(CryptoServiceConfig.ARTIFACT_ATTEMPTS), Duration.ofSeconds(1));
+        LOG.info("{}: active key ID {}, {} passphrase(s) known, encryption {}", SERVICE_NAME,
+                passphrases.activeKeyId(), passphrases.keyIds().size(), encryptor.parameters());
+        return blocking(() -> {
+            ObjectStore store = injectedStore != null ? injectedStore : MinioObjectStore.fromConfig(config);
+            store.ensureBucket(layout.stagingBucket());
+            store.ensureBucket(layout.backupBucket());
+            return new ArtifactEncryption(settings, store, passphrases, encryptor, encryptThreads, Clock.systemUTC());
+        }).compose(e -> {
+            encryption = e;
+            return consume(Topics.STAGED, ArtifactStaged.class, this::handle);
+        });
+    }
+
+    @Override
+    protected Future<?> stopService() {
+        if (encryptThreads != null) {
+            encryptThreads.shutdownNow();
+        }
+        return Future.succeededFuture();
+    }
+
+    private Future<Void> handle(ArtifactStaged event, JobConsumer.RecordOrigin origin) {
+        Context context = vertx.getOrCreateContext();
+        try (var scope = BackupLog.scope(event.backupId(), event.clusterId())) {
+            LOG.info("ArtifactStaged {} {} ({} bytes) from {}-{}@{}", event.kind().id(), event.artifactName(),
+                    event.sizeBytes(), origin.topic(), origin.partition(), origin.offset());
+        }
+        return announce(event).compose(v -> blocking(() -> {
+            try (var scope = BackupLog.scope(event.backupId(), event.clusterId())) {
+                ProgressReporter progress = new ProgressReporter(context, publisher, event, event.kind(),
+                        ArtifactPhase.ENCRYPTING, config.get(CommonConfig.PROGRESS_INTERVAL));
+                progress.bytesTotal(event.sizeBytes());
+                ArtifactEncryption.Outcome outcome = encryption.encrypt(event, progress);
+                if (outcome instanceof ArtifactEncryption.Outcome.Encrypted done && !done.alreadyDone()) {
+                    progress.finish(done.event().plaintextSize());
+                }
+                return outcome;
+            }
+        })).compose(outcome -> publish(event, outcome));
+    }
+
+    private Future<Void> announce(ArtifactStaged event) {
+        if (!announced.add(event.backupId())) {
+            return Future.succeededFuture();
+        }
+        BackupPhaseChanged phase = new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
+                EventIds.deterministic(event.backupId(), "BackupPhaseChanged", BackupPhase.ENCRYPTING),
+                event.backupId(), event.clusterId(), Instant.now(), BackupPhase.ENCRYPTING,
+                "encrypting " + event.kind().id(), null);
+        return publisher.publish(phase, Topics.STATUS);
+    }
+
+    private Future<Void> publish(ArtifactStaged event, ArtifactEncryption.Outcome outcome) {
+        if (outcome instanceof ArtifactEncryption.Outcome.Encrypted done) {
+            return publisher.publish(done.event(), Topics.ENCRYPTED, Topics.STATUS);
+        }
+        ArtifactEncryption.Outcome.Failed failed = (ArtifactEncryption.Outcome.Failed) outcome;
+        ArtifactFailed event2 = new ArtifactFailed(BackupEvent.CURRENT_SCHEMA_VERSION,
+                EventIds.deterministic(event.backupId(), "ArtifactFailed", event.kind()), event.backupId(),
+                event.clusterId(), Instant.now(), event.kind(), ArtifactPhase.ENCRYPTING, failed.reason());
+        return publisher.publish(event2, Topics.STATUS);
+    }
+
+    private static ThreadFactory threads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, SERVICE_NAME + "-encrypt-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}
