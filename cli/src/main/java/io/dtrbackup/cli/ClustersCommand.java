@@ -1,0 +1,72 @@
+package io.dtrbackup.cli;
+
+import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.common.topics.Topics;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "clusters", mixinStandardHelpOptions = true,
+        description = {"Each cluster, its last verified backup (from the compacted dtr-backup.cluster-state topic) "
+                + "and that backup's age against the cluster's freshness window; overdue ones flagged.",
+            "Exit 0 when all are fresh, 2 when any is overdue or has never been backed up."})
+final class ClustersCommand implements Callable<Integer> {
+    @Option(names = "--clusters", paramLabel = "FILE",
+            description = "the clusters file, for the cluster list and freshness windows "
+                    + "(default: env DTR_BACKUP_CLUSTERS_FILE or the connection file's)")
+    Path clustersFile;
+
+    @Option(names = "--html", paramLabel = "FILE", description = "also write the board as a self-contained HTML page")
+    Path html;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        Connection c = connection.resolve();
+        Path file = clustersFile != null ? clustersFile : c.clustersFile();
+        Map<String, Duration> windows = file == null ? Map.of() : FreshnessBoard.windows(file);
+        List<ClusterBackupRecorded> latest = new ArrayList<>();
+        try (TopicReader reader = TopicReader.open(c.kafka(), Topics.CLUSTER_STATE, TopicReader.BEGINNING)) {
+            for (BackupEvent e : reader.readToEnd(Duration.ofMinutes(1))) {
+                if (e instanceof ClusterBackupRecorded r) {
+                    latest.add(r);
+                }
+            }
+        }
+        Instant now = Instant.now();
+        List<FreshnessBoard.Row> rows = FreshnessBoard.rows(windows, latest, now);
+        PrintWriter out = spec.commandLine().getOut();
+        if (rows.isEmpty()) {
+            out.println("no clusters known: pass --clusters FILE (none has been backed up yet)");
+        } else {
+            FreshnessBoard.text(rows).forEach(out::println);
+        }
+        if (html != null) {
+            Files.writeString(html, HtmlBoard.render(rows, now), StandardCharsets.UTF_8);
+            out.println("wrote " + html.toAbsolutePath());
+        }
+        out.flush();
+        boolean bad = rows.stream().anyMatch(r -> r.status() == FreshnessBoard.Status.OVERDUE
+                || r.status() == FreshnessBoard.Status.NEVER);
+        return bad ? ExitCodes.FAILED : ExitCodes.OK;
+    }
+}

@@ -1,0 +1,81 @@
+package io.dtrbackup.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code ./dtr-backup}: the ops surface of dtr-backup. Exit codes in {@link ExitCodes}.
+ * No static logger here: the log file location must be set before logback starts.
+ */
+@Command(name = "dtr-backup", mixinStandardHelpOptions = true, versionProvider = DtrBackupCli.Version.class,
+        description = "Event-driven, encrypted, verified backups of Docker Trusted Registry clusters.%n"
+                + "Start with 'demo' (everything embedded), or 'stack --clusters FILE' and then 'backup --wait'.",
+        subcommands = {DemoCommand.class, StackCommand.class, BackupCommand.class, WatchCommand.class,
+            ClustersCommand.class, ListCommand.class, ShowCommand.class, FetchCommand.class, VerifyCommand.class,
+            CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 ok/completed, 1 error, 2 failed/rejected, 3 partially failed, 4 timed out, "
+                + "5 no Docker engine, 6 integrity check failed, 64 bad command line.",
+            "Logs: $DTR_BACKUP_CLI_LOG (default ${java.io.tmpdir}/dtr-backup-cli.log)."})
+public final class DtrBackupCli implements Runnable {
+    public static final String LOG_ENV = "DTR_BACKUP_CLI_LOG";
+    public static final String LOG_PROPERTY = "dtr.backup.cli.log";
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        String log = System.getenv(LOG_ENV);
+        if (System.getProperty(LOG_PROPERTY) == null) {
+            System.setProperty(LOG_PROPERTY, log != null && !log.isBlank() ? log
+                    : Path.of(System.getProperty("java.io.tmpdir"), "dtr-backup-cli.log").toString());
+        }
+        // The embedded broker logs a little through the Log4j 2 API without an implementation on the
+        // class path: its simple logger, writing to the same file, keeps the terminal clean.
+        System.setProperty("log4j2.loggerContextFactory", "org.apache.logging.log4j.simple.SimpleLoggerContextFactory");
+        System.setProperty("org.apache.logging.log4j.simplelog.logFile", System.getProperty(LOG_PROPERTY));
+        System.setProperty("org.apache.logging.log4j.simplelog.level", "WARN");
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line; tests call {@code execute} on it with their own writers. */
+    public static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new DtrBackupCli());
+        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            if (e instanceof CliException c) {
+                err.println("error: " + c.getMessage());
+                err.flush();
+                return c.exitCode();
+            }
+            org.slf4j.LoggerFactory.getLogger(DtrBackupCli.class).error("{} failed", commandLine.getCommandName(), e);
+            err.println("error: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            err.println("(details in the log: " + System.getProperty(LOG_PROPERTY, "the CLI log") + ")");
+            err.flush();
+            return ExitCodes.ERROR;
+        });
+        cmd.setParameterExceptionHandler((e, args) -> {
+            CommandLine c = e.getCommandLine();
+            PrintWriter err = c.getErr();
+            err.println("error: " + e.getMessage());
+            err.println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
+            err.flush();
+            return ExitCodes.USAGE;
+        });
+        return cmd;
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = DtrBackupCli.class.getPackage().getImplementationVersion();
+            return new String[] {"dtr-backup " + (v == null ? "(development build)" : v)};
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.dtrbackup.cli;
+
+import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.common.topics.Topics;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "watch", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Live view of every backup in flight (phase, bytes, rate) and of overdue clusters, from "
+                + "the dtr-backup.status topic. Ctrl-C to leave.",
+            "On a terminal it redraws a table every second; otherwise (or with --plain) it prints one line per change."})
+final class WatchCommand implements Callable<Integer> {
+    @Option(names = "--cluster", paramLabel = "ID", description = "only this cluster")
+    String cluster;
+
+    @Option(names = "--since", paramLabel = "DURATION", defaultValue = "6h",
+            description = "replay the status topic from this long ago, so backups already running show up "
+                    + "(default ${DEFAULT-VALUE})")
+    String since;
+
+    @Option(names = "--once", description = "print what the topic says now and exit (no live view)")
+    boolean once;
+
+    @Option(names = "--plain", description = "line output even on a terminal")
+    boolean plain;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        Duration lookback = BackupCommand.parseDuration(since, "--since");
+        WatchModel model = new WatchModel(cluster, Duration.ofSeconds(5));
+        boolean interactive = Terminal.interactive(plain) && !once;
+        try (TopicReader reader = TopicReader.open(connection.resolve().kafka(), Topics.STATUS,
+                TopicReader.since(Instant.now().minus(lookback)))) {
+            if (once) {
+                for (BackupEvent e : reader.readToEnd(Duration.ofMinutes(2))) {
+                    model.apply(e);
+                }
+                model.snapshot(Instant.now(), lookback).forEach(out::println);
+                out.flush();
+                return ExitCodes.OK;
+            }
+            long nextDraw = 0;
+            while (!Thread.currentThread().isInterrupted()) {
+                for (BackupEvent e : reader.poll(Duration.ofMillis(500))) {
+                    String line = model.apply(e);
+                    if (!interactive && line != null) {
+                        out.println(line);
+                    }
+                }
+                if (interactive && System.nanoTime() >= nextDraw) {
+                    // Home + clear screen, then the table: a full redraw keeps it simple and correct.
+                    out.print("\033[H\033[2J");
+                    model.snapshot(Instant.now(), Duration.ofHours(1)).forEach(out::println);
+                    nextDraw = System.nanoTime() + 1_000_000_000L;
+                }
+                out.flush();
+            }
+        }
+        return ExitCodes.OK;
+    }
+}

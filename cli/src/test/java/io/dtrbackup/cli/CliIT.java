@@ -1,0 +1,187 @@
+package io.dtrbackup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dtrbackup.testsupport.DtrSimulator;
+import io.dtrbackup.testsupport.RegistryTreeGenerator;
+import io.dtrbackup.testsupport.RegistryTreeSpec;
+import io.dtrbackup.testsupport.ReplicaSpec;
+import io.dtrbackup.testsupport.SimulatedReplica;
+import io.dtrbackup.testsupport.SimulatedUcp;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end through the CLI's own code: the embedded stack (real KRaft broker, S3Proxy, the five
+ * service verticles) and a simulated DTR replica on the real Docker engine; {@code backup --wait},
+ * {@code list}, {@code show}, {@code clusters}, {@code fetch} and {@code verify} run as a user
+ * runs them (picocli, connection file), and the results are checked against the simulator and
+ * stock gpg. Fails (never skips) without Docker.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliIT {
+    static final String VERSION = "2.9.4";
+
+    @TempDir
+    static Path dir;
+
+    static DtrSimulator simulator;
+    static SimulatedReplica replica;
+    static EmbeddedStack stack;
+    static DemoFiles files;
+    static Path connection;
+    static String backupId;
+
+    @BeforeAll
+    static void start() throws Exception {
+        simulator = DtrSimulator.start();
+        SimulatedUcp ucp = SimulatedUcp.random();
+        simulator.installDtrImage(VERSION, ucp);
+        replica = simulator.createReplica(ReplicaSpec.of(VERSION, ucp)
+                .withTree(RegistryTreeSpec.withLarge(5, 1, 24L * 1024 * 1024)));
+        files = DemoFiles.write(dir.resolve("files"), "it-1", DtrSimulator.defaultDockerHost(), ucp, Secrets.randomPassphrase(),
+                Duration.ofHours(26));
+        stack = EmbeddedStack.start(dir.resolve("stack"), DemoCommand.stackSettings(files), Services.all(), Duration.ofMinutes(2));
+        connection = dir.resolve("connection.json");
+        stack.connectionFile().write(connection);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (stack != null) {
+            stack.close();
+        }
+        if (simulator != null) {
+            simulator.close();
+        }
+    }
+
+    static CommandLineTest.Run cli(String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--connection";
+        all[args.length + 1] = connection.toString();
+        return CommandLineTest.run(all);
+    }
+
+    @Test
+    @Order(1)
+    void backupWaitFollowsTheBackupToCompleted() {
+        // The replica is named: other engineers' simulated replicas share this Docker engine.
+        var r = cli("backup", "--cluster", "it-1", "--replica", replica.replicaId(), "--wait", "--plain", "--timeout", "3m");
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+        Matcher m = Pattern.compile("backup (bk-\\S+): COMPLETED").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        backupId = m.group(1);
+        assertThat(r.out()).contains(backupId + " BACKING_UP (replica " + replica.replicaId() + ", DTR " + VERSION + ")")
+                .contains("images   VERIFIED").contains("metadata VERIFIED")
+                .contains("object   it-1/" + backupId + "/dtr-image-backup-");
+    }
+
+    @Test
+    @Order(2)
+    void anUnknownClusterEndsWithAFailureExitCodeAndTheReason() {
+        var r = cli("backup", "--cluster", "no-such-cluster", "--wait", "--plain", "--timeout", "1m");
+        assertThat(r.code()).as(r.out()).isEqualTo(ExitCodes.FAILED);
+        assertThat(r.out()).containsPattern("backup bk-\\S+: (REJECTED|FAILED)").contains("no-such-cluster");
+    }
+
+    @Test
+    @Order(3)
+    void listShowAndClustersReadTheStoredManifestAndClusterState() {
+        var list = cli("list");
+        assertThat(list.code()).isZero();
+        assertThat(list.out()).containsPattern(Pattern.quote(backupId) + "\\s+it-1\\s+\\S+ \\S+\\s+" + VERSION + "\\s+COMPLETED");
+        var show = cli("show", backupId);
+        assertThat(show.code()).isZero();
+        assertThat(show.out()).contains("replica    " + replica.replicaId() + ", DTR " + VERSION)
+                .contains("file       dtr-metadata-" + VERSION + "-backup-");
+        var clusters = cli("clusters", "--html", dir.resolve("board.html").toString());
+        assertThat(clusters.code()).as(clusters.out() + clusters.err()).isZero();
+        assertThat(clusters.out()).containsPattern("it-1\\s+FRESH\\s+\\S+\\s+1d02h\\s+" + Pattern.quote(backupId));
+        assertThat(dir.resolve("board.html")).content().contains("<g class=\"row fresh\"><title>it-1: FRESH");
+    }
+
+    @Test
+    @Order(4)
+    void fetchGivesBackTheSimulatorsMetadataTarAndVolumeExactly() throws Exception {
+        Path out = dir.resolve("restore");
+        var r = cli("fetch", backupId, "--out", out.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        Path metadata;
+        Path images;
+        try (var s = Files.list(out)) {
+            List<Path> got = s.sorted().toList();
+            assertThat(got).hasSize(2);
+            images = got.get(0);
+            metadata = got.get(1);
+        }
+        assertThat(metadata.getFileName().toString()).matches("dtr-metadata-2\\.9\\.4-backup-\\d{8}-\\d{2}_\\d{2}_\\d{2}\\.tar");
+        assertThat(images.getFileName().toString()).matches("dtr-image-backup-\\d{8}-\\d{2}_\\d{2}_\\d{2}\\.tar");
+        assertThat(sha256(metadata)).isEqualTo(DtrSimulator.expectedMetadataTarSha256(VERSION, true, false, false, 0));
+        try (InputStream in = Files.newInputStream(images)) {
+            var entries = RegistryTreeGenerator.readTar(in, "var/lib/docker/volumes/" + replica.volumeName() + "/_data/");
+            assertThat(entries).containsExactlyInAnyOrderElementsOf(simulator.readVolumeEntries(replica.volumeName()));
+        }
+        assertThat(r.out()).contains("sudo tar -xf " + images + " -C /").contains("restore")
+                .containsSubsequence("1. Restore UCP first", "2. Image content", "3. Metadata");
+    }
+
+    @Test
+    @Order(5)
+    void theStoredObjectDecryptsWithStockGpg() throws Exception {
+        Path stored = stack.s3Dir().resolve("dtr-backup").resolve("it-1").resolve(backupId);
+        Path gpgFile;
+        try (var s = Files.list(stored)) {
+            gpgFile = s.filter(p -> p.getFileName().toString().startsWith("dtr-metadata-")
+                    && p.getFileName().toString().endsWith(".tar.gpg")).findFirst().orElseThrow();
+        }
+        Process p = new ProcessBuilder("gpg", "--batch", "--homedir", Files.createDirectories(dir.resolve("gnupg")).toString(),
+                "--passphrase-file", files.passphraseFile().toString(), "-d", gpgFile.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        p.getInputStream().transferTo(plain);
+        assertThat(p.waitFor()).isZero();
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(plain.toByteArray())))
+                .isEqualTo(DtrSimulator.expectedMetadataTarSha256(VERSION, true, false, false, 0));
+    }
+
+    @Test
+    @Order(6)
+    void verifyAsksVerifyServiceAndReportsIntact() {
+        var r = cli("verify", backupId, "--timeout", "2m");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("backup " + backupId + " is intact");
+    }
+
+    @Test
+    @Order(7)
+    void watchOnceShowsTheFinishedBackups() {
+        var r = cli("watch", "--once", "--since", "1h");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("IN FLIGHT (0)").containsPattern(Pattern.quote(backupId) + "\\s+it-1\\s+COMPLETED");
+    }
+
+    static String sha256(Path file) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        try (InputStream in = Files.newInputStream(file)) {
+            in.transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), d));
+        }
+        return HexFormat.of().formatHex(d.digest());
+    }
+}
