@@ -1,0 +1,33 @@
+package io.dtrbackup.image;
+
+import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.config.ConfigParameter;
+import io.dtrbackup.common.config.ConfigType;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** image-service's own settings (prefix {@code DTR_BACKUP_}), plus Kafka, S3 and the clusters file. */
+public final class ImageServiceConfig {
+    public static final String SERVICE_NAME = "image-service";
+
+    public static final ConfigParameter<Integer> IMAGE_PIPE_BUFFER_MB = ConfigParameter.optional(
+            "IMAGE_PIPE_BUFFER_MB", ConfigType.INT, "8",
+            "MiB buffered between the tar writer and the staging upload, per archive (1 MiB chunks)");
+    public static final ConfigParameter<Duration> DOCKER_CONNECT_TIMEOUT = ConfigParameter.optional(
+            "DOCKER_CONNECT_TIMEOUT", ConfigType.DURATION, "10s", "connect timeout to a tcp Docker endpoint");
+    public static final ConfigParameter<Duration> DOCKER_READ_TIMEOUT = ConfigParameter.optional(
+            "DOCKER_READ_TIMEOUT", ConfigType.DURATION, "10m",
+            "longest silence from a tcp Docker endpoint while reading an archive before the artifact fails");
+
+    private ImageServiceConfig() {
+    }
+
+    public static List<ConfigParameter<?>> parameters() {
+        List<ConfigParameter<?>> all = new ArrayList<>(CommonConfig.all());
+        all.add(IMAGE_PIPE_BUFFER_MB);
+        all.add(DOCKER_CONNECT_TIMEOUT);
+        all.add(DOCKER_READ_TIMEOUT);
+        return List.copyOf(all);
+    }
+}

@@ -1,0 +1,230 @@
+package io.dtrbackup.image.archive;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pipe between a producing thread (the tar writer) and a consuming one (the upload), holding at
+ * most {@code chunks × chunkSize} bytes: buffers are recycled, so a multi-GB stream allocates a
+ * few MB once. {@link java.io.PipedInputStream} is avoided: it copies byte-wise under a lock and
+ * polls once a second.
+ *
+ * <p>Failures cross over: {@link #fail(Throwable)} on the writer side makes the reader throw (so
+ * an upload reading it aborts instead of storing a truncated object), and closing the reader
+ * makes further writes throw (so the writer stops reading the engine's archive).
+ */
+public final class BoundedPipe {
+    private static final long POLL_MS = 200;
+
+    /** The reader went away (the upload failed or finished early); the writer should stop. */
+    public static final class ReaderClosedException extends IOException {
+        ReaderClosedException() {
+            super("the upload stopped reading the archive (see the upload's error)");
+        }
+    }
+
+    private record Chunk(byte[] data, int length) {
+    }
+
+    private static final Chunk EOF = new Chunk(new byte[0], -1);
+
+    private final BlockingQueue<byte[]> free;
+    private final BlockingQueue<Chunk> full;
+    private final Sink sink = new Sink();
+    private final Source source = new Source();
+    private volatile Throwable writerFailure;
+    private volatile boolean readerClosed;
+
+    public BoundedPipe(int chunks, int chunkSize) {
+        if (chunks < 2 || chunkSize < 4096) {
+            throw new IllegalArgumentException("a pipe needs at least 2 chunks of at least 4 KiB");
+        }
+        free = new ArrayBlockingQueue<>(chunks);
+        full = new ArrayBlockingQueue<>(chunks + 1);
+        for (int i = 0; i < chunks; i++) {
+            free.add(new byte[chunkSize]);
+        }
+    }
+
+    /** The writer's end; close it to signal the end of the data. */
+    public OutputStream sink() {
+        return sink;
+    }
+
+    /** The reader's end; close it to stop the writer. */
+    public InputStream source() {
+        return source;
+    }
+
+    /** Aborts the stream from the writer's side: the reader gets an IOException with this cause. */
+    public void fail(Throwable cause) {
+        writerFailure = cause == null ? new IOException("writer failed") : cause;
+    }
+
+    private final class Sink extends OutputStream {
+        private byte[] current;
+        private int pos;
+        private boolean closed;
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (closed) {
+                throw new IOException("pipe closed");
+            }
+            while (len > 0) {
+                if (current == null) {
+                    current = take();
+                    pos = 0;
+                }
+                int n = Math.min(len, current.length - pos);
+                System.arraycopy(b, off, current, pos, n);
+                pos += n;
+                off += n;
+                len -= n;
+                if (pos == current.length) {
+                    hand(new Chunk(current, pos));
+                    current = null;
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+            // Chunks move when full or on close: flushing half-empty chunks would only cost throughput.
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (current != null && pos > 0) {
+                hand(new Chunk(current, pos));
+                current = null;
+            }
+            hand(EOF);
+        }
+
+        private byte[] take() throws IOException {
+            try {
+                while (true) {
+                    checkReader();
+                    byte[] buffer = free.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                    if (buffer != null) {
+                        return buffer;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted writing to the upload pipe");
+            }
+        }
+
+        private void hand(Chunk chunk) throws IOException {
+            try {
+                while (true) {
+                    checkReader();
+                    if (full.offer(chunk, POLL_MS, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted writing to the upload pipe");
+            }
+        }
+
+        private void checkReader() throws IOException {
+            if (readerClosed) {
+                throw new ReaderClosedException();
+            }
+        }
+    }
+
+    private final class Source extends InputStream {
+        private Chunk current;
+        private int pos;
+        private boolean eof;
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!next()) {
+                return -1;
+            }
+            int n = Math.min(len, current.length() - pos);
+            System.arraycopy(current.data(), pos, b, off, n);
+            pos += n;
+            if (pos == current.length()) {
+                free.offer(current.data());
+                current = null;
+            }
+            return n;
+        }
+
+        @Override
+        public int available() {
+            return current == null ? 0 : current.length() - pos;
+        }
+
+        private boolean next() throws IOException {
+            checkWriter();
+            if (current != null) {
+                return true;
+            }
+            if (eof) {
+                return false;
+            }
+            try {
+                while (true) {
+                    Chunk chunk = full.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                    checkWriter();
+                    if (chunk == EOF) {
+                        eof = true;
+                        return false;
+                    }
+                    if (chunk != null) {
+                        current = chunk;
+                        pos = 0;
+                        return true;
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted reading the archive pipe");
+            }
+        }
+
+        private void checkWriter() throws IOException {
+            Throwable failure = writerFailure;
+            if (failure != null) {
+                throw new IOException("the archive stream failed: " + failure.getMessage(), failure);
+            }
+        }
+
+        @Override
+        public void close() {
+            readerClosed = true;
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.dtrbackup.image.archive;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class BoundedPipeTest {
+
+    @Test
+    void movesEveryByteInOrderBetweenThreads() throws Exception {
+        BoundedPipe pipe = new BoundedPipe(3, 8192);
+        MessageDigest written = MessageDigest.getInstance("SHA-256");
+        CompletableFuture<Long> writer = CompletableFuture.supplyAsync(() -> {
+            Random random = new Random(11);
+            long total = 0;
+            try (OutputStream out = pipe.sink()) {
+                for (int i = 0; i < 2000; i++) {
+                    byte[] b = new byte[random.nextInt(20_000)];
+                    random.nextBytes(b);
+                    written.update(b);
+                    out.write(b);
+                    total += b.length;
+                }
+                out.write(42);
+                written.update((byte) 42);
+                total++;
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+            return total;
+        });
+        MessageDigest read = MessageDigest.getInstance("SHA-256");
+        long count = 0;
+        try (InputStream in = pipe.source()) {
+            byte[] buf = new byte[5000];
+            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                read.update(buf, 0, n);
+                count += n;
+            }
+        }
+        assertThat(count).isEqualTo(writer.get(30, TimeUnit.SECONDS));
+        assertThat(read.digest()).isEqualTo(written.digest());
+    }
+
+    @Test
+    void aWriterFailureReachesTheReader() throws Exception {
+        BoundedPipe pipe = new BoundedPipe(2, 4096);
+        pipe.sink().write(new byte[5000]);
+        pipe.fail(new IOException("engine went away"));
+        assertThatThrownBy(() -> pipe.source().readAllBytes()).isInstanceOf(IOException.class)
+                .hasMessageContaining("engine went away");
+    }
+
+    @Test
+    void aClosedReaderStopsABlockedWriter() throws Exception {
+        BoundedPipe pipe = new BoundedPipe(2, 4096);
+        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+            try {
+                pipe.sink().write(new byte[1 << 20]); // more than the pipe holds: blocks
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        pipe.source().read(new byte[100]);
+        pipe.source().close();
+        assertThatThrownBy(() -> writer.get(10, TimeUnit.SECONDS))
+                .hasCauseInstanceOf(RuntimeException.class)
+                .hasRootCauseInstanceOf(BoundedPipe.ReaderClosedException.class);
+    }
+}
