@@ -1,5 +1,6 @@
 package io.dtrbackup.crypto;
 
+import io.dtrbackup.common.archive.BoundedPipe;
 import io.dtrbackup.common.archive.DigestingInputStream;
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
 import io.dtrbackup.common.crypto.PassphraseStore;

@@ -1,5 +1,6 @@
 package io.dtrbackup.metadata;
 
+import io.dtrbackup.common.archive.BoundedPipe;
 import io.dtrbackup.common.archive.DigestingInputStream;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.store.ObjectStore;
@@ -42,8 +43,8 @@ final class MetadataCapture {
     }
 
     MetadataCapture(String dtrVersion, int pipeBytes, int stderrBytes, LongConsumer progress) {
-        this.stdout = new BoundedPipe(pipeBytes);
-        this.tee = new BoundedPipe(pipeBytes);
+        this.stdout = BoundedPipe.ofBytes(pipeBytes);
+        this.tee = BoundedPipe.ofBytes(pipeBytes);
         this.stderr = new StderrTail(stderrBytes);
         this.dtrVersion = dtrVersion;
         this.progress = progress;
@@ -53,11 +54,11 @@ final class MetadataCapture {
     void start(Executor executor, ObjectStore store, String bucket, String key, Map<String, String> metadata) {
         executor.execute(() -> {
             try {
-                check.complete(MetadataTarCheck.inspect(tee.inputStream(), dtrVersion));
+                check.complete(MetadataTarCheck.inspect(tee.source(), dtrVersion));
             } catch (Throwable e) {
                 check.completeExceptionally(e);
             } finally {
-                tee.abortReader(); // the tee must never block on a walker that stopped
+                tee.closeReader(); // the tee must never block on a walker that stopped
             }
         });
         executor.execute(() -> {
@@ -69,8 +70,8 @@ final class MetadataCapture {
             } finally {
                 // Whatever happened, nobody reads stdout any more: the attach thread must not block,
                 // and the walker must reach an end.
-                stdout.abortReader();
-                tee.close();
+                stdout.closeReader();
+                endQuietly(tee);
             }
         });
     }
@@ -81,7 +82,7 @@ final class MetadataCapture {
             return;
         }
         try {
-            stdout.write(data, 0, data.length);
+            stdout.sink().write(data, 0, data.length);
         } catch (IOException e) {
             discarding = true; // the upload has ended (failed); let the container finish
         }
@@ -94,7 +95,7 @@ final class MetadataCapture {
     /** The container exited and its output is drained: a clean end for exit code 0 only. */
     void finish(int exitCode) {
         if (exitCode == 0) {
-            stdout.close();
+            endQuietly(stdout);
         } else {
             fail("docker/dtr backup exited with code " + exitCode);
         }
@@ -136,6 +137,15 @@ final class MetadataCapture {
         return new Result(problem == null ? object : null, bytes, sha, tar, problem);
     }
 
+    /** Signals end-of-data; a reader that already stopped is no error here. */
+    private static void endQuietly(BoundedPipe pipe) {
+        try {
+            pipe.sink().close();
+        } catch (IOException readerGone) {
+            // the reader has its own outcome
+        }
+    }
+
     private static String rootMessage(Throwable e) {
         Throwable t = e;
         while (t.getCause() != null && t.getCause() != t) {
@@ -150,7 +160,7 @@ final class MetadataCapture {
      * after the walker's verdict, and an exception instead when the tar is invalid.
      */
     private final class GatedTee extends InputStream {
-        private final InputStream source = stdout.inputStream();
+        private final InputStream source = stdout.source();
         private boolean ended;
 
         @Override
@@ -168,14 +178,14 @@ final class MetadataCapture {
             int n = source.read(b, off, len);
             if (n > 0) {
                 try {
-                    tee.write(b, off, n);
+                    tee.sink().write(b, off, n);
                 } catch (IOException walkerGone) {
                     // the walker already has its verdict (or failed); it is checked at the end
                 }
                 return n;
             }
             if (n < 0) {
-                tee.close();
+                endQuietly(tee);
                 MetadataTarCheck.Result verdict;
                 try {
                     verdict = check.get();

@@ -106,24 +106,4 @@ class MetadataCaptureTest {
         capture.stderr("0123456789abcdefFATAL: boom".getBytes());
         assertThat(capture.stderrTail()).isEqualTo("abcdefFATAL: boom".substring(1));
     }
-
-    @Test
-    void pipeFailureReachesTheReaderAndClosedReaderReleasesTheWriter() throws Exception {
-        BoundedPipe pipe = new BoundedPipe(8);
-        pipe.write(new byte[] {1, 2, 3}, 0, 3);
-        pipe.fail(new IOException("exit 1"));
-        byte[] buf = new byte[8];
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> pipe.read(buf, 0, 8)).hasMessageContaining("exit 1");
-
-        BoundedPipe other = new BoundedPipe(4);
-        CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-            try {
-                other.write(new byte[100], 0, 100);
-            } catch (IOException expected) {
-                // reader gone
-            }
-        });
-        other.abortReader();
-        writer.get(5, TimeUnit.SECONDS);
-    }
 }

@@ -1,5 +1,6 @@
 package io.dtrbackup.image.archive;
 
+import io.dtrbackup.common.archive.BoundedPipe;
 import io.dtrbackup.common.archive.DigestingInputStream;
 import io.dtrbackup.common.archive.TarListing;
 import io.dtrbackup.image.docker.DockerEngine;

@@ -114,7 +114,7 @@ public final class VolumeTarRewriter {
     /**
      * Reads the engine's archive from {@code in} and writes the seed's tar to {@code out} (not
      * closed). Every member name also goes to {@code listing}. Commons Compress writes 512-byte
-     * records, so {@code out} must take small writes cheaply: a {@link BoundedPipe} sink (itself
+     * records, so {@code out} must take small writes cheaply: a {@link io.dtrbackup.common.archive.BoundedPipe} sink (itself
      * a buffer, so no second copy) or a large {@link java.io.BufferedOutputStream}.
      */
     public Result rewrite(InputStream in, OutputStream out, TarListing listing, Listener listener) throws IOException {

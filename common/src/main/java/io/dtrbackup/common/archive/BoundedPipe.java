@@ -1,4 +1,4 @@
-package io.dtrbackup.image.archive;
+package io.dtrbackup.common.archive;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,14 +9,16 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A pipe between a producing thread (the tar writer) and a consuming one (the upload), holding at
- * most {@code chunks × chunkSize} bytes: buffers are recycled, so a multi-GB stream allocates a
- * few MB once. {@link java.io.PipedInputStream} is avoided: it copies byte-wise under a lock and
- * polls once a second.
- *
+ * A bounded byte pipe between a producing thread (a tar writer, an encryptor, a container's
+ * output) and a consuming one (an upload), holding at most {@code chunks x chunkSize} bytes:
+ * buffers are recycled, so a multi-GB stream allocates a few MB once.
+ * {@link java.io.PipedInputStream} is avoided: it copies byte-wise under a lock, polls once a
+ * second and ties itself to the liveness of the threads.
  * <p>Failures cross over: {@link #fail(Throwable)} on the writer side makes the reader throw (so
  * an upload reading it aborts instead of storing a truncated object), and closing the reader
- * makes further writes throw (so the writer stops reading the engine's archive).
+ * makes further writes throw {@link ReaderClosedException} (so the writer stops). EOF reaches the
+ * reader only when the writer closes the sink. Data moves in whole chunks (when a chunk is full,
+ * or on close).
  */
 public final class BoundedPipe {
     private static final long POLL_MS = 200;
@@ -24,7 +26,7 @@ public final class BoundedPipe {
     /** The reader went away (the upload failed or finished early); the writer should stop. */
     public static final class ReaderClosedException extends IOException {
         ReaderClosedException() {
-            super("the upload stopped reading the archive (see the upload's error)");
+            super("the reader of the pipe stopped (see its own error)");
         }
     }
 
@@ -39,6 +41,12 @@ public final class BoundedPipe {
     private final Source source = new Source();
     private volatile Throwable writerFailure;
     private volatile boolean readerClosed;
+
+    /** A pipe of about {@code totalBytes} in 1 MiB chunks (at least two). */
+    public static BoundedPipe ofBytes(long totalBytes) {
+        int chunk = 1 << 20;
+        return new BoundedPipe((int) Math.max(2, Math.min(4096, totalBytes / chunk)), chunk);
+    }
 
     public BoundedPipe(int chunks, int chunkSize) {
         if (chunks < 2 || chunkSize < 4096) {
@@ -59,6 +67,11 @@ public final class BoundedPipe {
     /** The reader's end; close it to stop the writer. */
     public InputStream source() {
         return source;
+    }
+
+    /** Stops the reader's side from any thread: further writes throw {@link ReaderClosedException}. */
+    public void closeReader() {
+        readerClosed = true;
     }
 
     /** Aborts the stream from the writer's side: the reader gets an IOException with this cause. */
@@ -127,7 +140,7 @@ public final class BoundedPipe {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted writing to the upload pipe");
+                throw new InterruptedIOException("interrupted writing to the pipe");
             }
         }
 
@@ -141,7 +154,7 @@ public final class BoundedPipe {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted writing to the upload pipe");
+                throw new InterruptedIOException("interrupted writing to the pipe");
             }
         }
 
@@ -211,14 +224,14 @@ public final class BoundedPipe {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted reading the archive pipe");
+                throw new InterruptedIOException("interrupted reading the pipe");
             }
         }
 
         private void checkWriter() throws IOException {
             Throwable failure = writerFailure;
             if (failure != null) {
-                throw new IOException("the archive stream failed: " + failure.getMessage(), failure);
+                throw new IOException("the stream failed: " + failure.getMessage(), failure);
             }
         }
 
