@@ -169,7 +169,7 @@ public final class ArtifactEncryption {
             store.put(settings.layout().backupBucket(), objectKey, ciphertext, -1, metadata(staged, keyId, parameters),
                     CONTENT_TYPE);
         } catch (RuntimeException e) {
-            pipe.abortReading(); // stops the encrypting side if it is still writing
+            pipe.closeReader(); // stops the encrypting side if it is still writing
             Throwable cause = encryptingFailure(encrypting);
             if (cause instanceof PlaintextMismatchException mismatch) {
                 return failed(mismatch.getMessage() + ": refused, no backup object was written and the staging copy "

@@ -105,6 +105,7 @@ public final class CryptoVerticle extends PipelineVerticle {
 
     private Future<Void> handle(ArtifactStaged event, JobConsumer.RecordOrigin origin) {
         Context context = vertx.getOrCreateContext();
+        long startedAt = System.nanoTime();
         try (var scope = BackupLog.scope(event.backupId(), event.clusterId())) {
             LOG.info("ArtifactStaged {} {} ({} bytes) from {}-{}@{}", event.kind().id(), event.artifactName(),
                     event.sizeBytes(), origin.topic(), origin.partition(), origin.offset());
@@ -120,7 +121,19 @@ public final class CryptoVerticle extends PipelineVerticle {
                 }
                 return outcome;
             }
-        })).compose(outcome -> publish(event, outcome));
+        })).compose(outcome -> publish(event, outcome).onSuccess(v -> measure(event, outcome, startedAt)));
+    }
+
+    /** Stage meters (see PipelineMeters), once the outcome event is written; a re-published result is not counted. */
+    private void measure(ArtifactStaged event, ArtifactEncryption.Outcome outcome, long startedAt) {
+        if (outcome instanceof ArtifactEncryption.Outcome.Encrypted done) {
+            if (!done.alreadyDone()) {
+                pipelineMeters().stage("encrypt", event.kind(), "encrypted", Duration.ofMillis(done.event().durationMs()),
+                        done.event().ciphertextSize());
+            }
+        } else {
+            pipelineMeters().stage("encrypt", event.kind(), "failed", Duration.ofNanos(System.nanoTime() - startedAt), 0);
+        }
     }
 
     private Future<Void> announce(ArtifactStaged event) {

@@ -18,11 +18,13 @@ import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.events.Trigger;
 import io.dtrbackup.common.kafka.JobConsumer;
 import io.dtrbackup.common.log.BackupLog;
+import io.dtrbackup.common.metrics.PipelineMeters;
 import io.dtrbackup.common.service.PipelineVerticle;
 import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.topics.Topics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.micrometer.core.instrument.Gauge;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -65,6 +67,8 @@ public final class DiscoveryVerticle extends PipelineVerticle {
     private TopicTail stateTail;
     private long schedulerTimer = -1;
     private boolean stopping;
+    /** Clusters found overdue by the last freshness check, for the gauge. */
+    private volatile int overdueClusters;
 
     public DiscoveryVerticle(ServiceConfig config) {
         this(config, Clock.systemUTC(), new DockerClusterInspector(config.get(DiscoveryServiceConfig.DOCKER_TIMEOUT)));
@@ -85,13 +89,19 @@ public final class DiscoveryVerticle extends PipelineVerticle {
                 .compose(loaded -> {
                     registry = loaded;
                     LOG.info("{} clusters in {}", registry.all().size(), registry.source());
+                    Gauge.builder(PipelineMeters.CLUSTERS_OVERDUE, () -> overdueClusters)
+                            .description("clusters past their freshness window at the last check").register(metrics());
                     String suffix = "-" + deploymentID();
                     statusTail = new TopicTail(Topics.STATUS.name(),
                             tailConfig(SERVICE_NAME + "-status-view" + suffix), BackupLedger.TYPES, context,
                             (key, event) -> ledger.apply(event), key -> { });
                     stateTail = new TopicTail(Topics.CLUSTER_STATE.name(),
                             tailConfig(SERVICE_NAME + "-cluster-state-view" + suffix), Set.of("ClusterBackupRecorded"),
-                            context, (key, event) -> clusterState.apply((ClusterBackupRecorded) event),
+                            context, (key, event) -> {
+                                ClusterBackupRecorded recorded = (ClusterBackupRecorded) event;
+                                clusterState.apply(recorded);
+                                pipelineMeters().lastSuccess(recorded.clusterId(), recorded.completedAt());
+                            },
                             clusterState::remove);
                     // Serve only once both views hold what the topics held at start.
                     return Future.all(statusTail.start(), stateTail.start());
@@ -143,11 +153,13 @@ public final class DiscoveryVerticle extends PipelineVerticle {
             if (known.isPresent() && known.get().ended()) {
                 LOG.info("request for backup {} ignored: it already ended ({}); a redelivery or a second scheduler "
                         + "instance", request.backupId(), known.get().terminal());
+                pipelineMeters().request("ignored");
                 return Future.succeededFuture();
             }
             if (known.isPresent() && known.get().backingUp()) {
                 LOG.info("request for backup {} ignored: discovery already handed it to the backing-up stages",
                         request.backupId());
+                pipelineMeters().request("ignored");
                 return Future.succeededFuture();
             }
             if (known.isPresent() && known.get().discovered() != null) {
@@ -179,16 +191,19 @@ public final class DiscoveryVerticle extends PipelineVerticle {
                     request.backupId(), request.clusterId(), clock.instant(), BackupPhase.DISCOVERING,
                     "reading DTR containers on " + spec.get().docker().endpoint(), null);
             ledger.apply(discovering); // now in flight for the next request of this cluster
+            long startedAt = System.nanoTime();
             return publisher.publish(Topics.STATUS, discovering)
                     .compose(v -> blocking(() -> plan(request, spec.get(), last))
                             .recover(unexpected -> Future.succeededFuture(new DiscoveryPlanner.Failed(
                                     "unexpected error while discovering cluster '" + request.clusterId() + "' ("
                                             + unexpected + "): see the discovery-service log"))))
                     .compose(plan -> {
-                        if (plan instanceof DiscoveryPlanner.Discovered d) {
-                            return publishDiscovered(discovered(request, d));
-                        }
-                        return fail(request, ((DiscoveryPlanner.Failed) plan).reason());
+                        boolean found = plan instanceof DiscoveryPlanner.Discovered;
+                        Future<Void> published = found
+                                ? publishDiscovered(discovered(request, (DiscoveryPlanner.Discovered) plan))
+                                : fail(request, ((DiscoveryPlanner.Failed) plan).reason());
+                        return published.onSuccess(v -> pipelineMeters().stage("discovery", null,
+                                found ? "discovered" : "failed", Duration.ofNanos(System.nanoTime() - startedAt), 0));
                     });
         }
     }
@@ -232,7 +247,8 @@ public final class DiscoveryVerticle extends PipelineVerticle {
                 event.expectedArtifacts());
         return publisher.publish(event, Topics.REPLICAS, Topics.STATUS)
                 .compose(v -> publisher.publish(Topics.STATUS, backingUp))
-                .onSuccess(v -> ledger.apply(backingUp));
+                .onSuccess(v -> ledger.apply(backingUp))
+                .onSuccess(v -> pipelineMeters().request("discovered"));
     }
 
     private Future<Void> fail(BackupRequested request, String reason) {
@@ -240,7 +256,8 @@ public final class DiscoveryVerticle extends PipelineVerticle {
             LOG.warn("backup {} failed in discovery: {}", request.backupId(), reason);
         }
         BackupFailed failed = BackupFailed.of(request.backupId(), request.clusterId(), DISCOVERY_STAGE, reason);
-        return publisher.publish(Topics.STATUS, failed).onSuccess(v -> ledger.apply(failed));
+        return publisher.publish(Topics.STATUS, failed).onSuccess(v -> ledger.apply(failed))
+                .onSuccess(v -> pipelineMeters().request("failed"));
     }
 
     private Future<Void> reject(BackupRequested request, BackupLedger.Entry running) {
@@ -253,7 +270,8 @@ public final class DiscoveryVerticle extends PipelineVerticle {
         BackupRejected rejected = new BackupRejected(BackupEvent.CURRENT_SCHEMA_VERSION,
                 EventIds.deterministic(request.backupId(), "BackupRejected"), request.backupId(), request.clusterId(),
                 clock.instant(), reason, running.backupId());
-        return publisher.publish(Topics.STATUS, rejected).onSuccess(v -> ledger.apply(rejected));
+        return publisher.publish(Topics.STATUS, rejected).onSuccess(v -> ledger.apply(rejected))
+                .onSuccess(v -> pipelineMeters().request("rejected"));
     }
 
     // ----------------------------------------------------------------------------- scheduler
@@ -345,7 +363,9 @@ public final class DiscoveryVerticle extends PipelineVerticle {
         // Requests live 7 days, status events 30: older ended backups can no longer be redelivered.
         ledger.pruneEnded(now.minus(LEDGER_KEEP));
         Instant bucket = Instant.ofEpochMilli(now.toEpochMilli() - Math.floorMod(now.toEpochMilli(), intervalMillis));
-        for (BackupOverdue overdue : Freshness.overdue(registry.all(), clusterState.snapshot(), now, bucket)) {
+        List<BackupOverdue> overdueNow = Freshness.overdue(registry.all(), clusterState.snapshot(), now, bucket);
+        overdueClusters = overdueNow.size();
+        for (BackupOverdue overdue : overdueNow) {
             LOG.warn("cluster {} is overdue: {} (freshness window {})", overdue.clusterId(),
                     overdue.lastBackupId() == null ? "no verified backup on record"
                             : "last verified backup " + overdue.lastBackupId() + " at " + overdue.lastVerifiedAt(),

@@ -30,6 +30,7 @@ import io.dtrbackup.image.docker.RegistryVolume;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.io.InputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -95,11 +96,13 @@ public final class ImageServiceVerticle extends PipelineVerticle {
     }
 
     private Future<Void> onReplica(ReplicaDiscovered event, JobConsumer.RecordOrigin origin) {
+        long startedAt = System.nanoTime();
         try (var scope = BackupLog.scope(event.backupId(), event.clusterId())) {
             Optional<ArtifactSkipped> skipped = skipDecision(event);
             if (skipped.isPresent()) {
                 LOG.info("image content of replica {} not archived: {}", event.replicaId(), skipped.get().reason());
-                return publisher.publish(skipped.get(), Topics.STATUS);
+                return publisher.publish(skipped.get(), Topics.STATUS)
+                        .onSuccess(v -> pipelineMeters().stage("images", KIND, "skipped", Duration.ZERO, 0));
             }
         }
         return blocking(() -> stage(event))
@@ -114,9 +117,13 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                         return Future.succeededFuture(); // already encrypted: nothing left to do
                     }
                     if (outcome instanceof ArtifactStaged staged) {
-                        return publisher.publish(staged, Topics.STAGED, Topics.STATUS);
+                        return publisher.publish(staged, Topics.STAGED, Topics.STATUS)
+                                .onSuccess(v -> pipelineMeters().stage("images", KIND, "staged",
+                                        Duration.ofMillis(staged.durationMs()), staged.sizeBytes()));
                     }
-                    return publisher.publish(outcome, Topics.STATUS);
+                    return publisher.publish(outcome, Topics.STATUS)
+                            .onSuccess(v -> pipelineMeters().stage("images", KIND, "failed",
+                                    Duration.ofNanos(System.nanoTime() - startedAt), 0));
                 });
     }
 

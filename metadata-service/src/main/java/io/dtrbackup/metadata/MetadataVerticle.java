@@ -108,6 +108,7 @@ public final class MetadataVerticle extends PipelineVerticle {
 
     private Future<Void> handle(ReplicaDiscovered event, JobConsumer.RecordOrigin origin) {
         Context context = vertx.getOrCreateContext();
+        long startedAt = System.nanoTime();
         try (var scope = BackupLog.scope(event.backupId(), event.clusterId())) {
             LOG.info("ReplicaDiscovered for replica {} (DTR {}) from {}-{}@{}", event.replicaId(), event.dtrVersion(),
                     origin.topic(), origin.partition(), origin.offset());
@@ -141,7 +142,18 @@ public final class MetadataVerticle extends PipelineVerticle {
                         }
                     }))
                     .onComplete(ar -> run.close());
-        }).compose(this::publish);
+        }).compose(outcome -> publish(outcome).onSuccess(v -> measure(outcome, startedAt)));
+    }
+
+    /** Stage meters (see PipelineMeters), once the outcome event is written. */
+    private void measure(MetadataStager.Outcome outcome, long startedAt) {
+        if (outcome instanceof MetadataStager.Outcome.Staged s) {
+            pipelineMeters().stage("metadata", ArtifactKind.METADATA, "staged",
+                    java.time.Duration.ofMillis(s.staged().durationMs()), s.staged().sizeBytes());
+        } else if (outcome instanceof MetadataStager.Outcome.Failed) {
+            pipelineMeters().stage("metadata", ArtifactKind.METADATA, "failed",
+                    java.time.Duration.ofNanos(System.nanoTime() - startedAt), 0);
+        }
     }
 
     /**

@@ -52,6 +52,27 @@ public final class JobConsumer<E extends BackupEvent> {
     public record RecordOrigin(String topic, int partition, long offset, String key, int attempt) {
     }
 
+    /**
+     * What happened to jobs, for metrics. Called on the consumer's context; must not block. All
+     * methods default to nothing, so a listener implements only what it needs.
+     */
+    public interface Listener {
+        /** A job's future completed: its output is written and its offset will be committed. */
+        default void jobCompleted(Duration took) {
+        }
+
+        /** One attempt of a job failed; it is retried, or dead-lettered after the last attempt. */
+        default void jobFailed() {
+        }
+
+        /** A record went to the dead-letter topic (undecodable, or its job kept failing). */
+        default void deadLettered() {
+        }
+    }
+
+    private static final Listener NO_LISTENER = new Listener() {
+    };
+
     /** Tunables with documented defaults. */
     public record Options(int maxConcurrentJobs, int maxAttempts, Duration firstRetryDelay, Duration maxRetryDelay) {
         public static Options defaults(int maxConcurrentJobs) {
@@ -85,6 +106,7 @@ public final class JobConsumer<E extends BackupEvent> {
     private int running;
     private boolean stopping;
     private Promise<Void> drained;
+    private Listener listener = NO_LISTENER;
 
     public JobConsumer(Vertx vertx, String service, Topic topic, Class<E> eventType, Map<String, String> consumerConfig,
             EventPublisher publisher, Options options, Job<E> job) {
@@ -129,6 +151,17 @@ public final class JobConsumer<E extends BackupEvent> {
             }
             return consumer.close();
         });
+    }
+
+    /** Sets the listener told about job outcomes (metrics); call before {@link #start()}. */
+    public JobConsumer<E> listener(Listener listener) {
+        this.listener = listener == null ? NO_LISTENER : listener;
+        return this;
+    }
+
+    /** The consumer group this consumer commits in. */
+    public String groupId() {
+        return consumerConfig.get("group.id");
     }
 
     /** Jobs running now; for metrics and tests. */
@@ -187,13 +220,16 @@ public final class JobConsumer<E extends BackupEvent> {
             return deadLetter(record, e.getMessage());
         }
         RecordOrigin origin = new RecordOrigin(record.topic(), record.partition(), record.offset(), record.key(), attempt);
+        long startedAt = System.nanoTime();
         Future<Void> result;
         try {
             result = job.run(event, origin);
         } catch (RuntimeException e) {
             result = Future.failedFuture(e);
         }
+        result.onSuccess(v -> listener.jobCompleted(Duration.ofNanos(System.nanoTime() - startedAt)));
         return result.recover(failure -> {
+            listener.jobFailed();
             try (var ignored = BackupLog.scope(event.backupId(), event.clusterId())) {
                 if (attempt >= options.maxAttempts()) {
                     LOG.error("{}: job for {} failed {} times, last: {}; sent to the dead-letter topic", service,
@@ -213,7 +249,8 @@ public final class JobConsumer<E extends BackupEvent> {
     private Future<Void> deadLetter(KafkaConsumerRecord<String, byte[]> record, String reason) {
         DeadLetter letter = DeadLetter.of(service, record.topic(), record.partition(), record.offset(), record.key(),
                 record.value(), reason);
-        return retryForever(() -> publisher.deadLetter(letter), "dead-letter record " + record.offset(), 1);
+        return retryForever(() -> publisher.deadLetter(letter), "dead-letter record " + record.offset(), 1)
+                .onSuccess(v -> listener.deadLettered());
     }
 
     /** Kafka itself unavailable: nothing else to fall back to, so keep trying without committing. */
