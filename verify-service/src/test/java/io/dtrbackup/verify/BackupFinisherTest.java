@@ -1,0 +1,163 @@
+package io.dtrbackup.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dtrbackup.common.clusters.ClusterRegistry;
+import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.common.events.ArtifactSkipped;
+import io.dtrbackup.common.events.ArtifactStaged;
+import io.dtrbackup.common.events.ArtifactVerified;
+import io.dtrbackup.common.events.BackupCompleted;
+import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.common.events.BackupFailed;
+import io.dtrbackup.common.events.BackupOptions;
+import io.dtrbackup.common.events.BackupPhase;
+import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.common.events.EventIds;
+import io.dtrbackup.common.events.ReplicaDiscovered;
+import io.dtrbackup.common.events.StorageKind;
+import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.common.status.BackupOutcome;
+import io.dtrbackup.common.status.BackupStatus;
+import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.InMemoryObjectStore;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Manifest content, completion, failure clean-up and retention, on an in-memory store. */
+class BackupFinisherTest {
+    final InMemoryObjectStore store = new InMemoryObjectStore();
+    final BackupLayout layout = new BackupLayout("staging", "backups");
+    final List<BackupEvent> published = new ArrayList<>();
+    final BackupFinisher.Sink sink = (e, first, more) -> published.add(e);
+
+    BackupStatus verifiedBackup(String cluster, String backup, boolean skipImages, StorageKind storage) throws Exception {
+        store.ensureBucket("backups");
+        store.ensureBucket("staging");
+        BackupStatus s = new BackupStatus(backup);
+        List<ArtifactKind> expected = skipImages ? List.of(ArtifactKind.METADATA)
+                : List.of(ArtifactKind.METADATA, ArtifactKind.IMAGES);
+        s.apply(new ReplicaDiscovered(1, EventIds.deterministic(backup, "ReplicaDiscovered"), backup, cluster,
+                Instant.now(), Trigger.SCHEDULE, BackupOptions.DEFAULTS, "a1640e1c15b6", "node-2", "2.9.4", storage,
+                storage.isVolumeBacked() ? "dtr-registry-a1640e1c15b6" : null, "sticky", expected,
+                "20260101-02_00_00", Instant.now().minusSeconds(60)));
+        for (ArtifactKind k : expected) {
+            byte[] plain = k == ArtifactKind.METADATA ? Fixtures.metadataTar() : Fixtures.imagesTar(1);
+            byte[] cipher = Fixtures.encrypt(plain, "pw", "x");
+            String key = layout.encryptedKey(cluster, backup, BackupLayout.artifactName(k, "2.9.4", "20260101-02_00_00"));
+            store.put("backups", key, new ByteArrayInputStream(cipher), cipher.length, Map.of(), "x");
+            s.apply(new ArtifactStaged(1, EventIds.deterministic(backup, "ArtifactStaged", k), backup, cluster,
+                    Instant.now(), k, "x.tar", layout.stagingKey(cluster, backup, k), plain.length, Fixtures.sha256(plain),
+                    1, Fixtures.sha256(plain), "2.9.4", null, null, 1000));
+            s.apply(Fixtures.encrypted(cluster, backup, k, BackupLayout.artifactName(k, "2.9.4", "20260101-02_00_00"),
+                    key, "k1", plain, cipher));
+            s.apply(new ArtifactVerified(1, EventIds.deterministic(backup, "ArtifactVerified", k), backup, cluster,
+                    Instant.now(), k, key, plain.length, Fixtures.sha256(plain), 1, null, false, 300));
+        }
+        if (!storage.isVolumeBacked() || skipImages) {
+            s.apply(new ArtifactSkipped(1, "skip-" + backup, backup, cluster, Instant.now(), ArtifactKind.IMAGES,
+                    "image content on s3", "use S3 versioning"));
+        }
+        return s;
+    }
+
+    @Test
+    void completionWritesTheManifestThenPublishesCompletedAndRecorded() throws Exception {
+        BackupStatus s = verifiedBackup("c1", "bk-1", false, StorageKind.FILESYSTEM);
+        assertThat(s.outcome()).contains(BackupOutcome.completed());
+        store.put("staging", layout.stagedRecordKey("c1", "bk-1", ArtifactKind.METADATA),
+                new ByteArrayInputStream(new byte[] {1}), 1, Map.of(), "x");
+        BackupCompleted done = new BackupFinisher(store, layout, null, sink).complete(s);
+
+        Manifest m = EventCodec.mapper().readValue(store.bytes("backups", layout.manifestKey("c1", "bk-1")), Manifest.class);
+        assertThat(m.formatVersion()).isEqualTo(1);
+        assertThat(m.node()).isEqualTo("node-2");
+        assertThat(m.trigger()).isEqualTo(Trigger.SCHEDULE);
+        assertThat(m.artifacts()).extracting(Manifest.Artifact::kind).containsExactly(ArtifactKind.METADATA, ArtifactKind.IMAGES);
+        for (Manifest.Artifact a : m.artifacts()) {
+            assertThat(a.ciphertextSha256()).isEqualTo(Fixtures.sha256(store.bytes("backups", a.objectKey())));
+            assertThat(a.keyId()).isEqualTo("k1");
+            assertThat(a.encryption().integrityProtected()).isTrue();
+        }
+        assertThat(m.timings().artifacts().get("metadata").stagingMs()).isEqualTo(1000);
+        assertThat(m.timings().totalMs()).isGreaterThanOrEqualTo(60_000);
+        assertThat(m.notIncluded()).hasSize(2);
+        String json = new String(store.bytes("backups", layout.manifestKey("c1", "bk-1")));
+        assertThat(json).doesNotContain("\"pw\"");
+        assertThat(published).hasSize(2);
+        assertThat(published.get(0)).isEqualTo(done);
+        assertThat(published.get(1)).isInstanceOf(ClusterBackupRecorded.class);
+        assertThat(store.keys("staging")).isEmpty();
+
+        // a second completion (crash before publishing) reuses the manifest instead of rewriting it
+        byte[] before = store.bytes("backups", layout.manifestKey("c1", "bk-1"));
+        BackupCompleted again = new BackupFinisher(store, layout, null, sink).complete(s);
+        assertThat(store.bytes("backups", layout.manifestKey("c1", "bk-1"))).isEqualTo(before);
+        assertThat(again.eventId()).isEqualTo(done.eventId());
+    }
+
+    @Test
+    void externalStorageSaysImagesAreNotIncluded() throws Exception {
+        BackupStatus s = verifiedBackup("c1", "bk-2", true, StorageKind.S3);
+        new BackupFinisher(store, layout, null, sink).complete(s);
+        Manifest m = EventCodec.mapper().readValue(store.bytes("backups", layout.manifestKey("c1", "bk-2")), Manifest.class);
+        assertThat(m.skipped()).extracting(Manifest.Skipped::kind).containsExactly(ArtifactKind.IMAGES);
+        assertThat(m.notIncluded()).anyMatch(t -> t.contains("s3 storage"));
+    }
+
+    @Test
+    void failureRemovesTheBackupsObjectsInBothBuckets() throws Exception {
+        BackupStatus s = verifiedBackup("c1", "bk-3", true, StorageKind.FILESYSTEM);
+        store.put("staging", layout.stagingKey("c1", "bk-3", ArtifactKind.IMAGES), new ByteArrayInputStream(new byte[3]),
+                3, Map.of(), "x");
+        BackupFailed f = new BackupFinisher(store, layout, null, sink).fail(s,
+                new BackupOutcome(BackupPhase.FAILED, "verify", "MDC failure: x"));
+        assertThat(f.phase()).isEqualTo(BackupPhase.FAILED);
+        assertThat(store.list("backups", "c1/bk-3/")).isEmpty();
+        assertThat(store.list("staging", "c1/bk-3/")).isEmpty();
+    }
+
+    @Test
+    void retentionKeepsTheNewestNAndNeverTheNewestVerified(@TempDir Path dir) throws Exception {
+        Path password = Files.writeString(dir.resolve("pw"), "x");
+        Path file = Files.writeString(dir.resolve("clusters.yaml"), """
+                clusters:
+                  - id: keep2
+                    docker: { endpoint: "unix:///var/run/docker.sock" }
+                    ucp: { url: "https://ucp", username: a, passwordFile: "%s", fetchCa: true }
+                    retention: { keepLast: 2 }
+                  - id: young
+                    docker: { endpoint: "unix:///var/run/docker.sock" }
+                    ucp: { url: "https://ucp", username: a, passwordFile: "%s", fetchCa: true }
+                    retention: { maxAge: 1s }
+                """.formatted(password, password));
+        BackupFinisher finisher = new BackupFinisher(store, layout, ClusterRegistry.load(file), sink);
+        for (int i = 1; i <= 4; i++) {
+            finisher.complete(verifiedBackup("keep2", "bk-k" + i, true, StorageKind.FILESYSTEM));
+        }
+        assertThat(store.keys("backups").stream().map(BackupLayout::backupIdOf).distinct())
+                .containsExactlyInAnyOrder("bk-k3", "bk-k4");
+        // an in-flight backup (no manifest) is never touched
+        store.put("backups", "keep2/bk-k0/partial.gpg", new ByteArrayInputStream(new byte[1]), 1, Map.of(), "x");
+        finisher.applyRetention("keep2");
+        assertThat(store.exists("backups", "keep2/bk-k0/partial.gpg")).isTrue();
+
+        finisher.complete(verifiedBackup("young", "bk-y1", true, StorageKind.FILESYSTEM));
+        Instant firstDone = Instant.now();
+        await().atMost(Duration.ofSeconds(5)).until(() -> Instant.now().isAfter(firstDone.plusMillis(1100)));
+        assertThat(finisher.applyRetention("young")).isEmpty(); // the newest verified stays, however old
+        finisher.complete(verifiedBackup("young", "bk-y2", true, StorageKind.FILESYSTEM));
+        assertThat(store.exists("backups", layout.manifestKey("young", "bk-y1"))).isFalse();
+        assertThat(store.exists("backups", layout.manifestKey("young", "bk-y2"))).isTrue();
+    }
+}
