@@ -1,0 +1,318 @@
+package io.dtrbackup.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.dtrbackup.common.config.ConfigParameter;
+import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.common.topics.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What can be checked of deploy/ without Docker Compose or a cluster: every YAML parses (all
+ * documents); every {@code DTR_BACKUP_*} key given to a service in compose.yaml and the Kubernetes
+ * manifests is one of that service's declared parameters (its {@code *ServiceConfig.parameters()});
+ * the topic jobs create exactly the topics of {@link Topics} with their partitions and configs;
+ * secrets appear only as file paths (and placeholders in the example Secret).
+ */
+class DeployManifestsTest {
+    static final Path DEPLOY = Path.of("").toAbsolutePath().getParent().resolve("deploy");
+    static final YAMLMapper YAML = new YAMLMapper();
+    /** Read outside ServiceConfig: logback.xml's root level and ServiceConfig's properties-file pointer. */
+    static final Set<String> NOT_PARAMETERS = Set.of("DTR_BACKUP_LOG_LEVEL", ServiceConfig.CONFIG_FILE_ENV);
+    /** Names that hold a secret's value: only allowed as *_FILE / *_DIR pointers. */
+    static final Pattern SECRET_NAME = Pattern.compile(".*(PASSWORD|PASSPHRASE|SECRET|ACCESS_KEY|TOKEN|PRIVATE).*");
+    static final Pattern CREATE = Pattern.compile("^\\s*create\\s+(\\S+)\\s+(\\d+)((?:\\s+[\\w.]+=\\S+)*)\\s*$",
+            Pattern.MULTILINE);
+
+    static List<JsonNode> documents(Path file) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(file.toFile())) {
+            while (it.hasNext()) {
+                JsonNode doc = it.next();
+                if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
+                    docs.add(doc);
+                }
+            }
+        }
+        return docs;
+    }
+
+    static List<Path> yamlFiles() throws IOException {
+        try (var s = Files.walk(DEPLOY)) {
+            return s.filter(p -> p.toString().endsWith(".yaml") || p.toString().endsWith(".yml")).sorted().toList();
+        }
+    }
+
+    static Map<String, Set<String>> declaredEnv() {
+        Map<String, Set<String>> byService = new TreeMap<>();
+        for (Services.Service s : Services.all()) {
+            byService.put(s.name(), s.parameters().stream().map(ConfigParameter::envName).collect(Collectors.toSet()));
+        }
+        return byService;
+    }
+
+    /** service name -> its env (name -> value) in compose.yaml. */
+    static Map<String, Map<String, String>> composeEnv() throws IOException {
+        JsonNode compose = documents(DEPLOY.resolve("compose.yaml")).get(0);
+        Map<String, Map<String, String>> env = new LinkedHashMap<>();
+        compose.get("services").fields().forEachRemaining(e -> env.put(e.getKey(), envOf(e.getValue().get("environment"))));
+        return env;
+    }
+
+    static Map<String, String> envOf(JsonNode environment) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (environment == null) {
+            return env;
+        }
+        if (environment.isArray()) { // KEY=value list form
+            environment.forEach(n -> {
+                String[] kv = n.asText().split("=", 2);
+                env.put(kv[0], kv.length > 1 ? kv[1] : null);
+            });
+        } else if (environment.isObject()) {
+            environment.fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+        }
+        return env;
+    }
+
+    /** Kubernetes workload name -> env of its containers (name -> value; valueFrom gives null). */
+    static Map<String, Map<String, String>> kubernetesEnv() throws IOException {
+        Map<String, Map<String, String>> env = new LinkedHashMap<>();
+        for (Path file : k8sFiles()) {
+            for (JsonNode doc : documents(file)) {
+                JsonNode pod = doc.at("/spec/template/spec");
+                if (pod.isMissingNode()) {
+                    continue;
+                }
+                Map<String, String> vars = new LinkedHashMap<>();
+                for (JsonNode c : pod.path("containers")) {
+                    for (JsonNode e : c.path("env")) {
+                        vars.put(e.get("name").asText(), e.has("value") ? e.get("value").asText() : null);
+                    }
+                }
+                env.put(doc.at("/metadata/name").asText(), vars);
+            }
+        }
+        return env;
+    }
+
+    static List<Path> k8sFiles() throws IOException {
+        try (var s = Files.list(DEPLOY.resolve("k8s"))) {
+            return s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+        }
+    }
+
+    @Test
+    void everyYamlUnderDeployParses() throws IOException {
+        List<Path> files = yamlFiles();
+        assertThat(files).extracting(p -> DEPLOY.relativize(p).toString())
+                .contains("compose.yaml", "clusters.example.yaml", "k8s/010-namespace.yaml", "k8s/050-topics-job.yaml");
+        for (Path f : files) {
+            assertThat(documents(f)).as(f.toString()).isNotEmpty().allSatisfy(d -> assertThat(d.isObject()).isTrue());
+        }
+        // The example Secret file holds four Secret documents.
+        assertThat(documents(DEPLOY.resolve("k8s/030-secrets.example.yaml"))).hasSize(4)
+                .allSatisfy(d -> assertThat(d.get("kind").asText()).isEqualTo("Secret"));
+    }
+
+    @Test
+    void kubernetesManifestsAreNumberedInApplyOrderWithADeploymentPerService() throws IOException {
+        List<String> names = k8sFiles().stream().map(p -> p.getFileName().toString()).toList();
+        assertThat(names).allMatch(n -> n.matches("\\d{3}-[a-z0-9.-]+\\.yaml"));
+        assertThat(names).isSorted();
+        Map<String, JsonNode> deployments = new TreeMap<>();
+        for (Path f : k8sFiles()) {
+            for (JsonNode d : documents(f)) {
+                assertThat(d.has("apiVersion") && d.has("kind") && d.at("/metadata/name").isTextual()).as(f.toString())
+                        .isTrue();
+                if (d.get("kind").asText().equals("Deployment")) {
+                    deployments.put(d.at("/metadata/name").asText(), d);
+                }
+            }
+        }
+        assertThat(deployments.keySet()).containsExactlyElementsOf(declaredEnv().keySet());
+        deployments.forEach((name, d) -> {
+            JsonNode pod = d.at("/spec/template");
+            assertThat(pod.at("/metadata/annotations/prometheus.io~1scrape").asText()).as(name).isEqualTo("true");
+            assertThat(pod.at("/metadata/annotations/prometheus.io~1path").asText()).isEqualTo("/metrics");
+            assertThat(pod.at("/metadata/annotations/prometheus.io~1port").asText()).isEqualTo("8080");
+            JsonNode c = pod.at("/spec/containers/0");
+            assertThat(c.at("/livenessProbe/httpGet/path").asText()).as(name).isEqualTo("/health/live");
+            assertThat(c.at("/readinessProbe/httpGet/path").asText()).as(name).isEqualTo("/health/ready");
+            assertThat(envOfContainer(c)).containsEntry("DTR_BACKUP_HTTP_PORT", "8080");
+            // Secret volumes are mounted read-only.
+            Set<String> secretVolumes = new java.util.HashSet<>();
+            pod.at("/spec/volumes").forEach(v -> {
+                if (v.has("secret")) {
+                    secretVolumes.add(v.get("name").asText());
+                }
+            });
+            c.path("volumeMounts").forEach(m -> {
+                if (secretVolumes.contains(m.get("name").asText())) {
+                    assertThat(m.path("readOnly").asBoolean()).as(name + " mounts " + m.get("name") + " read-only").isTrue();
+                }
+            });
+        });
+    }
+
+    static Map<String, String> envOfContainer(JsonNode container) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        container.path("env").forEach(e -> vars.put(e.get("name").asText(), e.path("value").asText(null)));
+        return vars;
+    }
+
+    @Test
+    void everyDtrBackupKeyGivenToAServiceIsOneItDeclares() throws IOException {
+        Map<String, Set<String>> declared = declaredEnv();
+        Map<String, Map<String, String>> compose = composeEnv();
+        Map<String, Map<String, String>> k8s = kubernetesEnv();
+        for (String service : declared.keySet()) {
+            assertThat(compose).as("compose.yaml service").containsKey(service);
+            assertThat(k8s).as("Kubernetes Deployment").containsKey(service);
+        }
+        List<String> problems = new ArrayList<>();
+        Map<String, Map<String, String>> all = new LinkedHashMap<>();
+        compose.forEach((s, env) -> all.put("compose.yaml " + s, env));
+        k8s.forEach((s, env) -> all.put("k8s " + s, env));
+        all.forEach((where, env) -> {
+            String service = where.substring(where.indexOf(' ') + 1);
+            for (String key : env.keySet()) {
+                if (!key.startsWith("DTR_BACKUP_") || NOT_PARAMETERS.contains(key)) {
+                    continue;
+                }
+                Set<String> known = declared.get(service);
+                if (known == null) {
+                    problems.add(where + ": " + key + " given to something that is not a dtr-backup service");
+                } else if (!known.contains(key)) {
+                    problems.add(where + ": " + key + " is not a parameter of " + service);
+                }
+            }
+        });
+        assertThat(problems).isEmpty();
+        // What every service needs to run outside the embedded stack is there.
+        declared.keySet().forEach(s -> {
+            assertThat(compose.get(s)).as(s).containsKeys("DTR_BACKUP_KAFKA_BOOTSTRAP_SERVERS", "DTR_BACKUP_HTTP_PORT")
+                    .containsEntry("DTR_BACKUP_KAFKA_CREATE_TOPICS", "false");
+            assertThat(k8s.get(s)).as(s).containsKeys("DTR_BACKUP_KAFKA_BOOTSTRAP_SERVERS", "DTR_BACKUP_HTTP_PORT")
+                    .containsEntry("DTR_BACKUP_KAFKA_CREATE_TOPICS", "false");
+        });
+        for (String s : List.of("metadata-service", "image-service", "crypto-service", "verify-service")) {
+            assertThat(compose.get(s)).as(s).containsKeys("DTR_BACKUP_S3_ACCESS_KEY_FILE", "DTR_BACKUP_S3_SECRET_KEY_FILE");
+            assertThat(k8s.get(s)).as(s).containsKeys("DTR_BACKUP_S3_ACCESS_KEY_FILE", "DTR_BACKUP_S3_SECRET_KEY_FILE");
+        }
+        assertThat(compose.get("discovery-service")).containsKey("DTR_BACKUP_CLUSTERS_FILE");
+        assertThat(k8s.get("discovery-service")).containsKey("DTR_BACKUP_CLUSTERS_FILE");
+    }
+
+    /** What TopicCreator creates: name -> "partitions configs". */
+    static Map<String, String> expectedTopics() {
+        Map<String, String> expected = new TreeMap<>();
+        int partitions = Integer.parseInt(io.dtrbackup.common.config.CommonConfig.KAFKA_TOPIC_PARTITIONS.defaultValue());
+        for (Topic t : Topics.all()) {
+            expected.put(t.name(), (t == Topics.CLUSTER_STATE ? 1 : partitions) + " " + new TreeMap<>(t.configs()));
+        }
+        expected.put(Topics.DEAD_LETTER, "1 " + new TreeMap<>(Topics.deadLetterConfigs()));
+        return expected;
+    }
+
+    static Map<String, String> createdTopics(String script) {
+        Map<String, String> created = new TreeMap<>();
+        Matcher m = CREATE.matcher(script);
+        while (m.find()) {
+            Map<String, String> configs = new TreeMap<>();
+            for (String kv : m.group(3).trim().split("\\s+")) {
+                if (!kv.isBlank()) {
+                    String[] p = kv.split("=", 2);
+                    configs.put(p[0], p[1]);
+                }
+            }
+            assertThat(created.put(m.group(1), m.group(2) + " " + configs)).as("created twice: " + m.group(1)).isNull();
+        }
+        return created;
+    }
+
+    @Test
+    void theTopicJobsCreateEveryTopicOfTopicsAsItIsDeclared() throws IOException {
+        JsonNode compose = documents(DEPLOY.resolve("compose.yaml")).get(0);
+        String composeScript = compose.at("/services/topics/command/0").asText();
+        JsonNode job = documents(DEPLOY.resolve("k8s/050-topics-job.yaml")).get(0);
+        assertThat(job.get("kind").asText()).isEqualTo("Job");
+        String k8sScript = job.at("/spec/template/spec/containers/0/args/0").asText();
+        Map<String, String> expected = expectedTopics();
+        assertThat(expected).hasSize(8);
+        assertThat(createdTopics(composeScript)).as("compose topics job").isEqualTo(expected);
+        assertThat(createdTopics(k8sScript)).as("Kubernetes topics job").isEqualTo(expected);
+    }
+
+    @Test
+    void secretsAppearOnlyAsFilePaths() throws IOException {
+        List<String> problems = new ArrayList<>();
+        Map<String, Map<String, String>> all = new LinkedHashMap<>();
+        composeEnv().forEach((s, env) -> all.put("compose.yaml " + s, env));
+        kubernetesEnv().forEach((s, env) -> all.put("k8s " + s, env));
+        all.forEach((where, env) -> env.forEach((key, value) -> {
+            boolean pointer = key.endsWith("_FILE") || key.endsWith("_DIR");
+            if (SECRET_NAME.matcher(key).matches() && !pointer) {
+                problems.add(where + ": " + key + " carries a secret value; give a file (" + key + "_FILE)");
+            }
+            if (pointer && (value == null || !value.startsWith("/"))) {
+                problems.add(where + ": " + key + " must be an absolute file path, is " + value);
+            }
+        }));
+        // Compose secrets come from files only.
+        JsonNode compose = documents(DEPLOY.resolve("compose.yaml")).get(0);
+        compose.path("secrets").fields().forEachRemaining(e -> {
+            if (!e.getValue().has("file") || e.getValue().size() != 1) {
+                problems.add("compose.yaml secret " + e.getKey() + " must be `file:` only");
+            }
+        });
+        // Kubernetes Secrets: placeholders only, and only in the example file.
+        for (Path f : k8sFiles()) {
+            for (JsonNode d : documents(f)) {
+                if (!d.path("kind").asText().equals("Secret")) {
+                    continue;
+                }
+                if (!f.getFileName().toString().endsWith(".example.yaml")) {
+                    problems.add(f.getFileName() + ": a Secret outside an *.example.yaml file");
+                }
+                for (String section : List.of("data", "stringData")) {
+                    Iterator<Map.Entry<String, JsonNode>> it = d.path(section).fields();
+                    while (it.hasNext()) {
+                        Map.Entry<String, JsonNode> e = it.next();
+                        if (!e.getValue().asText().equals("REPLACE_ME")) {
+                            problems.add(f.getFileName() + ": " + e.getKey() + " is not the placeholder REPLACE_ME");
+                        }
+                    }
+                }
+            }
+        }
+        // The cluster registries name secrets by path.
+        for (String registry : List.of(Files.readString(DEPLOY.resolve("clusters.example.yaml")),
+                documents(DEPLOY.resolve("k8s/040-configmap-clusters.yaml")).get(0).at("/data/clusters.yaml").asText())) {
+            JsonNode clusters = YAML.readTree(registry).get("clusters");
+            assertThat(clusters).isNotEmpty();
+            clusters.forEach(c -> {
+                assertThat(c.at("/ucp/password").isMissingNode()).as("inline UCP password").isTrue();
+                assertThat(c.at("/ucp/passwordFile").asText()).startsWith("/");
+            });
+        }
+        assertThat(problems).isEmpty();
+    }
+}
