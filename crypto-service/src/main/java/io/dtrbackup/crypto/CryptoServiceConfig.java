@@ -6,6 +6,7 @@ import io.dtrbackup.common.config.ConfigParameter;
 import io.dtrbackup.common.config.ConfigType;
 import io.dtrbackup.common.config.ServiceConfig;
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
+import io.dtrbackup.common.crypto.PassphraseConfig;
 import io.dtrbackup.common.crypto.PassphraseStore;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,20 +14,12 @@ import java.util.List;
 
 /** crypto-service's own configuration; see docs/services/crypto-service.md. */
 public final class CryptoServiceConfig {
-    /** Key ID used with PASSPHRASE_FILE when ACTIVE_KEY_ID is not set. */
-    public static final String DEFAULT_FILE_KEY_ID = "default";
+    /** The passphrase keys, shared with the other services that read backups (see PassphraseConfig). */
+    public static final String DEFAULT_FILE_KEY_ID = PassphraseConfig.DEFAULT_FILE_KEY_ID;
 
-    public static final ConfigParameter<Path> PASSPHRASE_FILE = ConfigParameter.secretFile("PASSPHRASE_FILE", false,
-            "file holding the backup passphrase (one line; what restores pass to gpg --passphrase-file); "
-                    + "its key ID is ACTIVE_KEY_ID, or '" + DEFAULT_FILE_KEY_ID + "'. Set this or PASSPHRASE_DIR");
-    public static final ConfigParameter<Path> PASSPHRASE_DIR = ConfigParameter.optional("PASSPHRASE_DIR",
-            ConfigType.EXISTING_PATH, null,
-            "directory of passphrase files named by key ID (e.g. a mounted Kubernetes secret); new backups use "
-                    + "ACTIVE_KEY_ID. Set this or PASSPHRASE_FILE");
-    public static final ConfigParameter<String> ACTIVE_KEY_ID = ConfigParameter.optional("ACTIVE_KEY_ID",
-            ConfigType.STRING, null,
-            "key ID of the passphrase new artifacts are encrypted with; recorded with each artifact. Required "
-                    + "with PASSPHRASE_DIR when it holds more than one file");
+    public static final ConfigParameter<Path> PASSPHRASE_FILE = PassphraseConfig.PASSPHRASE_FILE;
+    public static final ConfigParameter<Path> PASSPHRASE_DIR = PassphraseConfig.PASSPHRASE_DIR;
+    public static final ConfigParameter<String> ACTIVE_KEY_ID = PassphraseConfig.ACTIVE_KEY_ID;
     public static final ConfigParameter<String> S2K_DIGEST = ConfigParameter.optional("S2K_DIGEST", ConfigType.STRING,
             "SHA256", "S2K hash of the passphrase key derivation: SHA256 or SHA512");
     public static final ConfigParameter<Integer> S2K_COUNT_BYTE = ConfigParameter.optional("S2K_COUNT_BYTE",
@@ -55,21 +48,7 @@ public final class CryptoServiceConfig {
 
     /** The passphrases; fails (the service refuses to start) when none is configured. */
     public static PassphraseStore passphrases(ServiceConfig config) {
-        Path file = config.get(PASSPHRASE_FILE);
-        Path dir = config.get(PASSPHRASE_DIR);
-        String active = config.get(ACTIVE_KEY_ID);
-        if (file != null && dir != null) {
-            throw new ConfigException("set only one of " + PASSPHRASE_FILE.envName() + " and " + PASSPHRASE_DIR.envName());
-        }
-        if (file != null) {
-            return PassphraseStore.fromFile(file, active == null ? DEFAULT_FILE_KEY_ID : active);
-        }
-        if (dir != null) {
-            return PassphraseStore.fromDirectory(dir, active);
-        }
-        throw new ConfigException("no backup passphrase: set " + PASSPHRASE_FILE.envName() + " (one file) or "
-                + PASSPHRASE_DIR.envName() + " + " + ACTIVE_KEY_ID.envName() + "; crypto-service refuses to start "
-                + "without one");
+        return PassphraseConfig.passphrases(config, "crypto-service");
     }
 
     public static OpenPgpEncryptor.Settings encryption(ServiceConfig config) {
