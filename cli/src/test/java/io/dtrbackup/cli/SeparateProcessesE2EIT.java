@@ -8,6 +8,8 @@ import io.dtrbackup.common.config.CommonConfig;
 import io.dtrbackup.common.crypto.Gpg;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicCreator;
+import io.dtrbackup.cli.fault.ServiceProcesses;
+import io.dtrbackup.cli.fault.ServiceProcesses.Service;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
@@ -53,37 +55,24 @@ class SeparateProcessesE2EIT {
     private static final Logger LOG = LoggerFactory.getLogger(SeparateProcessesE2EIT.class);
     static final String VERSION = "2.9.4";
     static final String CLUSTER = "e2e-1";
-    static final List<String> SERVICES = List.of("discovery-service", "metadata-service", "image-service",
-            "crypto-service", "verify-service");
 
     @TempDir
     Path dir;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-    record Service(String name, Process process, int port, Path log) {
-    }
-
     @Test
     void aBackupThroughFiveServiceProcessesDecryptsWithGpgToTheSimulatedReplica() throws Exception {
         long t0 = System.nanoTime();
-        Path logs = Files.createDirectories(Path.of("target", "e2e-logs").toAbsolutePath());
-        Map<String, Path> jars = locateJars();
-        List<Service> services = new ArrayList<>();
+        Path logs = Path.of("target", "e2e-logs").toAbsolutePath();
+        ServiceProcesses.locateJars(); // fail fast, before the broker starts
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
                 EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"));
                 DtrSimulator simulator = DtrSimulator.start()) {
-            try {
-                backUpThroughProcesses(kafka, s3, simulator, jars, logs, services, t0);
-            } finally {
-                // Before the broker and the store go away, so each service shuts down cleanly.
-                services.forEach(SeparateProcessesE2EIT::stop);
-            }
+            backUpThroughProcesses(kafka, s3, simulator, logs, t0);
         }
     }
 
-    private void backUpThroughProcesses(EmbeddedKafka kafka, EmbeddedS3 s3, DtrSimulator simulator,
-            Map<String, Path> jars, Path logs, List<Service> services, long t0) throws Exception {
+    private void backUpThroughProcesses(EmbeddedKafka kafka, EmbeddedS3 s3, DtrSimulator simulator, Path logs,
+            long t0) throws Exception {
         SimulatedUcp ucp = SimulatedUcp.random();
         simulator.installDtrImage(VERSION, ucp);
         // About 75 MB: a dozen small blobs and two large ones.
@@ -107,12 +96,15 @@ class SeparateProcessesE2EIT {
         env.put(CommonConfig.WORKER_POOL_SIZE.envName(), "4");
         env.put(CommonConfig.S3_PART_SIZE_MB.envName(), "16");
         env.putAll(DemoCommand.stackSettings(files));
-        for (String name : SERVICES) {
-            services.add(launch(name, jars.get(name), env, logs.resolve(name + ".log")));
+        // Closed before the broker and the store go away, so each service shuts down cleanly.
+        try (ServiceProcesses services = new ServiceProcesses(env, logs)) {
+            services.startAll();
+            backUp(kafka, s3, simulator, replica, files, accessKey, secretKey, services, t0);
         }
-        for (Service s : services) {
-            awaitReady(s);
-        }
+    }
+
+    private void backUp(EmbeddedKafka kafka, EmbeddedS3 s3, DtrSimulator simulator, SimulatedReplica replica,
+            DemoFiles files, Path accessKey, Path secretKey, ServiceProcesses services, long t0) throws Exception {
         LOG.info("five services ready after {} s", seconds(t0));
 
         Path connection = dir.resolve("connection.json");
@@ -165,26 +157,26 @@ class SeparateProcessesE2EIT {
         checkMetrics(services, Files.size(metadataPlain), Files.size(imagesPlain));
         LOG.info("separate-process end to end: {} s in all", seconds(t0));
     }
-    private void checkMetrics(List<Service> services, long metadataBytes, long imagesBytes) {
+    private void checkMetrics(ServiceProcesses services, long metadataBytes, long imagesBytes) {
         Map<String, Service> byName = new LinkedHashMap<>();
-        services.forEach(s -> byName.put(s.name(), s));
-        for (Service s : services) {
-            String body = metrics(s);
+        services.all().forEach(s -> byName.put(s.name(), s));
+        for (Service s : services.all()) {
+            String body = services.metrics(s);
             assertThat(body).as(s.name()).contains("dtr_backup_jobs_in_flight{").contains("dtr_backup_consumer_lag{")
                     .contains("service=\"" + s.name() + "\"").contains("jvm_memory_used_bytes{");
         }
         String svc = "service=\"discovery-service\"";
-        String discovery = metrics(byName.get("discovery-service"));
+        String discovery = services.metrics(byName.get("discovery-service"));
         assertThat(discovery).contains("dtr_backup_requests_total{outcome=\"discovered\"," + svc + "} 1.0")
                 .contains("dtr_backup_jobs_completed_total{" + svc + ",topic=\"dtr-backup.requests\"} 1.0");
         // Discovery reads the compacted cluster-state topic: the completed backup shows as the
         // cluster's last success once verify-service has recorded it.
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(metrics(byName.get("discovery-service")))
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(services.metrics(byName.get("discovery-service")))
                 .containsPattern("dtr_backup_last_success_timestamp_seconds\\{cluster=\"" + CLUSTER
                         + "\",service=\"discovery-service\"} \\d\\.\\d+E9"));
 
         svc = "service=\"metadata-service\"";
-        assertThat(metrics(byName.get("metadata-service")))
+        assertThat(services.metrics(byName.get("metadata-service")))
                 .contains("dtr_backup_stage_bytes_total{kind=\"metadata\"," + svc + ",stage=\"metadata\"} "
                         + (double) metadataBytes)
                 .contains("dtr_backup_stage_duration_seconds_count{kind=\"metadata\",outcome=\"staged\"," + svc
@@ -192,7 +184,7 @@ class SeparateProcessesE2EIT {
                 .contains("dtr_backup_jobs_completed_total{" + svc + ",topic=\"dtr-backup.replicas\"} 1.0");
 
         svc = "service=\"crypto-service\"";
-        assertThat(metrics(byName.get("crypto-service")))
+        assertThat(services.metrics(byName.get("crypto-service")))
                 .contains("dtr_backup_stage_duration_seconds_count{kind=\"images\",outcome=\"encrypted\"," + svc
                         + ",stage=\"encrypt\"} 1")
                 .contains("dtr_backup_stage_duration_seconds_count{kind=\"metadata\",outcome=\"encrypted\"," + svc
@@ -200,7 +192,7 @@ class SeparateProcessesE2EIT {
                 .contains("dtr_backup_jobs_completed_total{" + svc + ",topic=\"dtr-backup.artifacts-staged\"} 2.0");
 
         svc = "service=\"image-service\"";
-        assertThat(metrics(byName.get("image-service")))
+        assertThat(services.metrics(byName.get("image-service")))
                 .contains("dtr_backup_stage_bytes_total{kind=\"images\"," + svc + ",stage=\"images\"} "
                         + (double) imagesBytes)
                 .contains("dtr_backup_stage_duration_seconds_count{kind=\"images\",outcome=\"staged\"," + svc
@@ -208,106 +200,14 @@ class SeparateProcessesE2EIT {
                 .contains("dtr_backup_jobs_completed_total{" + svc + ",topic=\"dtr-backup.replicas\"} 1.0");
         svc = "service=\"verify-service\"";
         String verifyJobs = "dtr_backup_jobs_completed_total{" + svc + ",topic=\"dtr-backup.artifacts-encrypted\"} 2.0";
-        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(metrics(byName.get("verify-service")))
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(services.metrics(byName.get("verify-service")))
                 .contains(verifyJobs));
         // verify-service decides the backup: its outcome counter and the cluster's last success.
-        String verify = metrics(byName.get("verify-service"));
+        String verify = services.metrics(byName.get("verify-service"));
         assertThat(verify).contains("dtr_backup_backups_total{cluster=\"" + CLUSTER + "\",outcome=\"completed\"," + svc
                 + "} 1.0").containsPattern("dtr_backup_last_success_timestamp_seconds\\{cluster=\"" + CLUSTER + "\","
                         + svc + "} \\d\\.\\d+E9");
         LOG.info("metadata {} bytes, images {} bytes", metadataBytes, imagesBytes);
-    }
-
-    // ------------------------------------------------------------------------------ processes
-
-    /** The services' shaded jars next to this module: {@code ../<service>/target/<service>.jar}. */
-    static Map<String, Path> locateJars() {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Map<String, Path> jars = new LinkedHashMap<>();
-        List<String> missing = new ArrayList<>();
-        for (String name : SERVICES) {
-            Path jar = root.resolve(name).resolve("target").resolve(name + ".jar");
-            if (!Files.isRegularFile(jar)) {
-                missing.add(jar.toString());
-            }
-            jars.put(name, jar);
-        }
-        if (!missing.isEmpty()) {
-            fail("the services' runnable jars are missing: " + missing + "; build them first: "
-                    + "mvn -o -B -q -pl cli -am install -DskipTests (mvn verify from the root packages them "
-                    + "before cli's integration tests)");
-        }
-        return jars;
-    }
-
-    Service launch(String name, Path jar, Map<String, String> env, Path log) throws IOException {
-        int port = freePort();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        // Only what this test sets: nothing of the developer's own DTR_BACKUP_* environment.
-        pb.environment().keySet().removeIf(k -> k.startsWith("DTR_BACKUP_"));
-        pb.environment().putAll(env);
-        pb.environment().put(CommonConfig.HTTP_PORT.envName(), String.valueOf(port));
-        LOG.info("starting {} (port {}, log {})", name, port, log);
-        return new Service(name, pb.start(), port, log);
-    }
-
-    void awaitReady(Service s) {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
-            if (!s.process().isAlive()) {
-                // Not an AssertionError: Awaitility would keep retrying it until the timeout.
-                throw new IllegalStateException(s.name() + " exited with " + s.process().exitValue() + ":\n"
-                        + tail(s.log()));
-            }
-            assertThat(status(s, "/health/ready")).as(s.name() + " /health/ready").isEqualTo(200);
-        });
-        assertThat(status(s, "/health/live")).isEqualTo(200);
-    }
-
-    static void stop(Service s) {
-        s.process().destroy(); // SIGTERM: the service's shutdown hook closes Vert.x cleanly
-        try {
-            if (!s.process().waitFor(20, TimeUnit.SECONDS)) {
-                LOG.warn("{} did not stop within 20 s; killing it", s.name());
-                s.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            s.process().destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    int status(Service s, String path) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1; // not listening yet
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
-    }
-
-    String metrics(Service s) {
-        try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/metrics"))
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(r.statusCode()).as(s.name() + " /metrics").isEqualTo(200);
-            return r.body();
-        } catch (IOException e) {
-            throw new AssertionError(s.name() + " /metrics: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     static Path only(Path dir, String prefix, String suffix) throws IOException {
@@ -316,15 +216,6 @@ class SeparateProcessesE2EIT {
                     && p.getFileName().toString().endsWith(suffix)).toList();
             assertThat(found).as(prefix + "*" + suffix + " in " + dir).hasSize(1);
             return found.get(0);
-        }
-    }
-
-    static String tail(Path log) {
-        try {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
         }
     }
 
