@@ -41,7 +41,11 @@ public final class CommonConfig {
             "S3_BACKUP_BUCKET", ConfigType.STRING, "dtr-backup", "bucket for encrypted backups and manifests");
     public static final ConfigParameter<Integer> S3_PART_SIZE_MB = ConfigParameter.optional(
             "S3_PART_SIZE_MB", ConfigType.INT, "64",
-            "multipart part size for uploads of unknown size; one part is buffered per upload");
+            "multipart part size for uploads of unknown size");
+    public static final ConfigParameter<Integer> S3_UPLOAD_CONCURRENCY = ConfigParameter.optional(
+            "S3_UPLOAD_CONCURRENCY", ConfigType.INT, "2",
+            "parts of one upload of unknown size sent at once while the next part is read (part buffers: this + 1, "
+                    + "capped by the heap)");
     public static final ConfigParameter<Integer> S3_MAX_ATTEMPTS = ConfigParameter.optional(
             "S3_MAX_ATTEMPTS", ConfigType.INT, "4", "attempts for an S3 call that failed transiently");
 
@@ -62,7 +66,7 @@ public final class CommonConfig {
 
     public static List<ConfigParameter<?>> s3() {
         return List.of(S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_FILE, S3_SECRET_KEY_FILE, S3_STAGING_BUCKET,
-                S3_BACKUP_BUCKET, S3_PART_SIZE_MB, S3_MAX_ATTEMPTS);
+                S3_BACKUP_BUCKET, S3_PART_SIZE_MB, S3_UPLOAD_CONCURRENCY, S3_MAX_ATTEMPTS);
     }
 
     /** Kafka + S3 + the clusters file: what most services need. */

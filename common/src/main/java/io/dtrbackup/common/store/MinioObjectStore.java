@@ -3,10 +3,13 @@ package io.dtrbackup.common.store;
 import io.dtrbackup.common.config.CommonConfig;
 import io.dtrbackup.common.config.ServiceConfig;
 import io.dtrbackup.common.util.Retry;
+import com.google.common.collect.HashMultimap;
+import com.google.common.collect.Multimap;
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
@@ -17,6 +20,8 @@ import io.minio.errors.ErrorResponseException;
 import io.minio.errors.InternalException;
 import io.minio.errors.ServerException;
 import io.minio.messages.Item;
+import io.minio.messages.Part;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -27,37 +32,107 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** {@link ObjectStore} on the MinIO Java SDK: MinIO, S3Proxy, AWS S3 or any S3 API. */
 public final class MinioObjectStore implements ObjectStore {
     private static final Set<String> TRANSIENT_CODES = Set.of("InternalError", "ServiceUnavailable", "SlowDown",
             "RequestTimeout", "RequestTimeTooSkewed", "OperationAborted");
 
-    private final MinioClient client;
-    private final String endpoint;
-    private final long partSize;
-    private final Retry retry;
+    /** Default number of parts of one upload in flight while the next part is read. */
+    public static final int DEFAULT_UPLOAD_CONCURRENCY = 2;
+    /** Below this the first part is buffered in a small array: most objects (records, manifests) are tiny. */
+    private static final int FIRST_CHUNK = 1 << 20;
 
+    private final MinioClient client;
+    private final MinioAsyncClient asyncClient;
+    private final String endpoint;
+    private final String region;
+    private final long partSize;
+    private final int uploadConcurrency;
+    private final Retry retry;
+    /**
+     * Part buffers of all uploads of this store together: N+1 per upload, but never more than about
+     * half the heap, so two concurrent jobs under -Xmx256m with 64 MiB parts do not run out of memory.
+     * An upload always gets its first buffer (it waits for one), and re-uses its own ones after that.
+     */
+    private final Semaphore bufferBudget;
+    private volatile UploadHook hook = UploadHook.NONE;
+
+    /** Uploads of unknown size go through the SDK's own putObject (one part at a time). */
     public MinioObjectStore(MinioClient client, String endpoint, long partSize, Retry retry) {
+        this(client, null, endpoint, null, partSize, 1, retry);
+    }
+
+    /**
+     * With the async client (same endpoint and credentials), uploads of unknown size read the next
+     * part while up to {@code uploadConcurrency} parts upload.
+     */
+    public MinioObjectStore(MinioClient client, MinioAsyncClient asyncClient, String endpoint, String region,
+            long partSize, int uploadConcurrency, Retry retry) {
+        if (asyncClient != null && (partSize < 5L * 1024 * 1024 || partSize > Integer.MAX_VALUE - 16)) {
+            throw new IllegalArgumentException("S3 part size must be between 5 MiB and 2 GiB: " + partSize);
+        }
         this.client = client;
+        this.asyncClient = asyncClient;
         this.endpoint = endpoint;
+        this.region = region;
         this.partSize = partSize;
+        this.uploadConcurrency = Math.max(1, uploadConcurrency);
         this.retry = retry;
+        long heapParts = Runtime.getRuntime().maxMemory() / 2 / Math.max(1, partSize);
+        this.bufferBudget = new Semaphore((int) Math.max(2, Math.min(heapParts, 1024)));
     }
 
     public static MinioObjectStore create(String endpoint, String region, String accessKey, String secretKey,
             long partSize, int maxAttempts) {
+        return create(endpoint, region, accessKey, secretKey, partSize, DEFAULT_UPLOAD_CONCURRENCY, maxAttempts);
+    }
+
+    public static MinioObjectStore create(String endpoint, String region, String accessKey, String secretKey,
+            long partSize, int uploadConcurrency, int maxAttempts) {
         MinioClient client = MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey)
                 .build();
-        return new MinioObjectStore(client, endpoint, partSize, Retry.of(maxAttempts));
+        MinioAsyncClient async = MinioAsyncClient.builder().endpoint(endpoint).region(region)
+                .credentials(accessKey, secretKey).build();
+        return new MinioObjectStore(client, async, endpoint, region, partSize, uploadConcurrency,
+                Retry.of(maxAttempts));
     }
 
     public static MinioObjectStore fromConfig(ServiceConfig config) {
         return create(config.get(CommonConfig.S3_ENDPOINT), config.get(CommonConfig.S3_REGION),
                 new String(ServiceConfig.readSecret(config.get(CommonConfig.S3_ACCESS_KEY_FILE))),
                 new String(ServiceConfig.readSecret(config.get(CommonConfig.S3_SECRET_KEY_FILE))),
-                config.get(CommonConfig.S3_PART_SIZE_MB) * 1024L * 1024L, config.get(CommonConfig.S3_MAX_ATTEMPTS));
+                config.get(CommonConfig.S3_PART_SIZE_MB) * 1024L * 1024L,
+                config.get(CommonConfig.S3_UPLOAD_CONCURRENCY), config.get(CommonConfig.S3_MAX_ATTEMPTS));
+    }
+
+    /** Observes multipart uploads (tests: parts in flight, failures injected between parts). */
+    interface UploadHook {
+        UploadHook NONE = new UploadHook() {
+        };
+
+        default void partSubmitted(int partNumber) {
+        }
+
+        /** Called on the HTTP thread when a part's request ended, before the part counts as done. */
+        default void partDone(int partNumber, Throwable failure) {
+        }
+
+        default void aborting(String uploadId) {
+        }
+    }
+
+    void setUploadHook(UploadHook hook) {
+        this.hook = hook == null ? UploadHook.NONE : hook;
     }
 
     @Override
@@ -81,6 +156,10 @@ public final class MinioObjectStore implements ObjectStore {
     public ObjectInfo put(String bucket, String key, InputStream data, long size, Map<String, String> userMetadata,
             String contentType) {
         // Not retried here: the stream is consumed by the first attempt. The stage re-runs instead.
+        if (size < 0 && asyncClient != null) {
+            return call("upload " + bucket + "/" + key,
+                    () -> putUnknownSize(bucket, key, data, userMetadata, contentType), false);
+        }
         return call("upload " + bucket + "/" + key, () -> {
             PutObjectArgs.Builder args = PutObjectArgs.builder().bucket(bucket).object(key)
                     .userMetadata(userMetadata == null ? Map.of() : userMetadata)
@@ -93,6 +172,210 @@ public final class MinioObjectStore implements ObjectStore {
             var response = client.putObject(args.build());
             return new ObjectInfo(bucket, key, size, response.etag(), null, userMetadata);
         }, false);
+    }
+
+    /**
+     * Multipart upload that overlaps reading with uploading: part k+1 is read while parts up to k
+     * upload (at most {@code uploadConcurrency} at once). Objects smaller than one part are one put.
+     * Any failure (the stream, a part, completion) aborts the upload so no object appears.
+     */
+    private ObjectInfo putUnknownSize(String bucket, String key, InputStream data, Map<String, String> userMetadata,
+            String contentType) throws Exception {
+        Map<String, String> metadata = userMetadata == null ? Map.of() : userMetadata;
+        String type = contentType == null ? "application/octet-stream" : contentType;
+        byte[] first = data.readNBytes(FIRST_CHUNK);
+        if (first.length < FIRST_CHUNK) {
+            return putSmall(bucket, key, first, first.length, userMetadata, metadata, type);
+        }
+        bufferBudget.acquire();
+        int[] held = {1};
+        try {
+            byte[] buffer = new byte[(int) partSize];
+            System.arraycopy(first, 0, buffer, 0, first.length);
+            int filled = first.length + readFully(data, buffer, first.length);
+            first = null;
+            if (filled < partSize) {
+                return putSmall(bucket, key, buffer, filled, userMetadata, metadata, type);
+            }
+            Multimap<String, String> headers = HashMultimap.create();
+            headers.putAll(PutObjectArgs.builder().bucket(bucket).object(key).userMetadata(metadata)
+                    .stream(new ByteArrayInputStream(new byte[0]), 0, -1).build().genHeaders());
+            headers.put("Content-Type", type);
+            String uploadId;
+            try {
+                uploadId = asyncClient.createMultipartUploadAsync(bucket, region, key, headers, null).get().result()
+                        .uploadId();
+            } catch (ExecutionException e) {
+                throw unwrap(e);
+            }
+            return uploadParts(bucket, key, uploadId, data, buffer, filled, held, userMetadata);
+        } finally {
+            bufferBudget.release(held[0]);
+        }
+    }
+
+    private ObjectInfo uploadParts(String bucket, String key, String uploadId, InputStream data, byte[] firstBuffer,
+            int firstFilled, int[] held, Map<String, String> userMetadata) throws Exception {
+        // Free part buffers of this upload; each one counts against the store's budget while held.
+        BlockingQueue<byte[]> free = new ArrayBlockingQueue<>(uploadConcurrency + 1);
+        Semaphore inFlight = new Semaphore(uploadConcurrency);
+        List<CompletableFuture<Part>> parts = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        byte[] buffer = firstBuffer;
+        int filled = firstFilled;
+        long total = 0;
+        try {
+            for (int partNumber = 1; buffer != null && filled > 0; partNumber++) {
+                total += filled;
+                inFlight.acquire();
+                if (failure.get() != null) {
+                    break;
+                }
+                parts.add(uploadPart(bucket, key, uploadId, partNumber, buffer, filled, free, inFlight, failure));
+                if (filled < partSize) {
+                    break;
+                }
+                buffer = nextBuffer(free, held, failure);
+                filled = buffer == null ? 0 : readFully(data, buffer, 0);
+            }
+            Part[] done = new Part[parts.size()];
+            for (int i = 0; i < done.length; i++) {
+                try {
+                    done[i] = parts.get(i).get();
+                } catch (ExecutionException e) {
+                    throw unwrap(e);
+                }
+            }
+            if (failure.get() != null) {
+                throw unwrap(failure.get());
+            }
+            try {
+                var response = asyncClient.completeMultipartUploadAsync(bucket, region, key, uploadId, done, null, null)
+                        .get();
+                return new ObjectInfo(bucket, key, total, response.etag(), null, userMetadata);
+            } catch (ExecutionException e) {
+                throw unwrap(e);
+            }
+        } catch (Exception | Error e) {
+            failure.compareAndSet(null, e);
+            // Let parts on the wire end first, or one could land after the abort and leave parts behind.
+            for (CompletableFuture<Part> part : parts) {
+                try {
+                    part.get(2, TimeUnit.MINUTES);
+                } catch (Exception ignored) {
+                    // its failure, if any, is already the upload's failure or a consequence of it
+                }
+            }
+            abort(bucket, key, uploadId);
+            throw e;
+        }
+    }
+
+    private CompletableFuture<Part> uploadPart(String bucket, String key, String uploadId, int partNumber,
+            byte[] buffer, int length, BlockingQueue<byte[]> free, Semaphore inFlight,
+            AtomicReference<Throwable> failure) throws Exception {
+        hook.partSubmitted(partNumber);
+        CompletableFuture<Part> result = new CompletableFuture<>();
+        CompletableFuture<io.minio.UploadPartResponse> upload;
+        try {
+            upload = asyncClient.uploadPartAsync(bucket, region, key, buffer, length, uploadId, partNumber, null, null);
+        } catch (Exception e) {
+            free.add(buffer);
+            inFlight.release();
+            throw e;
+        }
+        upload.whenComplete((response, error) -> {
+            Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause()
+                    : error;
+            try {
+                hook.partDone(partNumber, cause);
+            } catch (Throwable e) {
+                // A hook that throws fails the part, never strands the reader waiting for it.
+                cause = cause == null ? e : cause;
+            }
+            free.add(buffer);
+            if (cause != null) {
+                failure.compareAndSet(null, cause);
+                inFlight.release();
+                result.completeExceptionally(cause);
+            } else {
+                inFlight.release();
+                result.complete(new Part(partNumber, response.etag()));
+            }
+        });
+        return result;
+    }
+
+    /** A free buffer of this upload, a new one from the budget, or (budget spent) the next one a part gives back. */
+    private byte[] nextBuffer(BlockingQueue<byte[]> free, int[] held, AtomicReference<Throwable> failure)
+            throws InterruptedException {
+        byte[] buffer = free.poll();
+        if (buffer != null) {
+            return buffer;
+        }
+        if (held[0] < uploadConcurrency + 1 && bufferBudget.tryAcquire()) {
+            held[0]++;
+            return new byte[(int) partSize];
+        }
+        while (failure.get() == null) {
+            buffer = free.poll(1, TimeUnit.SECONDS);
+            if (buffer != null) {
+                return buffer;
+            }
+        }
+        return null;
+    }
+
+    private ObjectInfo putSmall(String bucket, String key, byte[] bytes, int length, Map<String, String> userMetadata,
+            Map<String, String> metadata, String contentType) throws Exception {
+        var response = client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).userMetadata(metadata)
+                .contentType(contentType).stream(new ByteArrayInputStream(bytes, 0, length), length, -1).build());
+        return new ObjectInfo(bucket, key, length, response.etag(), null, userMetadata);
+    }
+
+    private void abort(String bucket, String key, String uploadId) {
+        try {
+            hook.aborting(uploadId);
+            retry.call("abort upload " + bucket + "/" + key, () -> {
+                try {
+                    asyncClient.abortMultipartUploadAsync(bucket, region, key, uploadId, null, null).get();
+                    return null;
+                } catch (ExecutionException e) {
+                    throw unwrap(e);
+                }
+            }, e -> !(e instanceof ErrorResponseException));
+        } catch (RuntimeException e) {
+            // The parts stay invisible (no object); a bucket lifecycle rule for incomplete uploads removes them.
+            org.slf4j.LoggerFactory.getLogger(MinioObjectStore.class)
+                    .warn("Could not abort multipart upload of {}/{}: {}", bucket, key, e.toString());
+        }
+    }
+
+    private static int readFully(InputStream in, byte[] buffer, int offset) throws IOException {
+        int filled = offset;
+        while (filled < buffer.length) {
+            int n = in.read(buffer, filled, buffer.length - filled);
+            if (n < 0) {
+                break;
+            }
+            filled += n;
+        }
+        return filled - offset;
+    }
+
+    private static Exception unwrap(Throwable e) {
+        Throwable cause = e;
+        while ((cause instanceof ExecutionException || cause instanceof CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof Exception ex) {
+            return ex;
+        }
+        if (cause instanceof Error err) {
+            throw err;
+        }
+        return new IOException(cause);
     }
 
     @Override

@@ -13,6 +13,9 @@ import java.util.HexFormat;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -91,6 +94,105 @@ class MinioObjectStoreIT {
                 .isInstanceOf(ObjectStoreException.class);
         assertThat(store.stat(bucket, "c1/bk-2/images.tar")).isEmpty();
         assertThat(store.list(bucket, "c1/bk-2/")).isEmpty();
+    }
+
+    @Test
+    void partsUploadWhileTheNextPartIsReadAndNoMoreThanTheConcurrencyAtOnce() throws Exception {
+        store = MinioObjectStore.create(s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey(), PART, 2, 2);
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger maxInFlight = new AtomicInteger();
+        CountDownLatch secondSubmitted = new CountDownLatch(1);
+        store.setUploadHook(new MinioObjectStore.UploadHook() {
+            @Override
+            public void partSubmitted(int partNumber) {
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                if (partNumber == 2) {
+                    secondSubmitted.countDown();
+                }
+            }
+
+            @Override
+            public void partDone(int partNumber, Throwable failure) {
+                try {
+                    // Part 1 stays in flight until part 2 was read and sent: that only happens if they overlap.
+                    if (partNumber == 1 && !secondSubmitted.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("part 2 was not sent while part 1 was in flight");
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            }
+        });
+        byte[] data = new byte[(int) (PART * 4 + 777)];
+        new Random(11).nextBytes(data);
+        store.put(bucket, "c1/bk-3/images.tar", new ByteArrayInputStream(data), -1, Map.of("kind", "images"),
+                "application/x-tar");
+
+        assertThat(maxInFlight.get()).isEqualTo(2);
+        ObjectInfo info = store.stat(bucket, "c1/bk-3/images.tar").orElseThrow();
+        assertThat(info.size()).isEqualTo(data.length);
+        assertThat(info.userMetadata()).containsEntry("kind", "images");
+        try (InputStream in = store.get(bucket, "c1/bk-3/images.tar")) {
+            assertThat(sha256(in)).isEqualTo(sha256(new ByteArrayInputStream(data)));
+        }
+    }
+
+    @Test
+    void smallObjectsOfUnknownSizeAreOnePutWithTheirMetadata() throws Exception {
+        byte[] data = "{\"kind\":\"metadata\"}".getBytes();
+        store.setUploadHook(new MinioObjectStore.UploadHook() {
+            @Override
+            public void partSubmitted(int partNumber) {
+                throw new AssertionError("a small object went multipart");
+            }
+        });
+        store.put(bucket, "c1/bk-4/record.json", new ByteArrayInputStream(data), -1, Map.of("backup-id", "bk-4"),
+                "application/json");
+        ObjectInfo info = store.stat(bucket, "c1/bk-4/record.json").orElseThrow();
+        assertThat(info.size()).isEqualTo(data.length);
+        assertThat(info.userMetadata()).containsEntry("backup-id", "bk-4");
+        try (InputStream in = store.get(bucket, "c1/bk-4/record.json")) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void aPartThatFailsBecauseTheStoreWentAwayAbortsTheUploadAndLeavesNoObject() throws Exception {
+        try (EmbeddedS3 own = EmbeddedS3.start()) {
+            MinioObjectStore flaky = MinioObjectStore.create(own.endpoint(), own.region(), own.accessKey(),
+                    own.secretKey(), PART, 2, 3);
+            flaky.ensureBucket("flaky");
+            AtomicInteger aborts = new AtomicInteger();
+            flaky.setUploadHook(new MinioObjectStore.UploadHook() {
+                @Override
+                public void partDone(int partNumber, Throwable failure) {
+                    if (partNumber == 1) {
+                        own.stop(); // the next parts find no server
+                    }
+                }
+
+                @Override
+                public void aborting(String uploadId) {
+                    aborts.incrementAndGet();
+                    own.restart(); // the store is back in time for the abort
+                }
+            });
+            byte[] data = new byte[(int) (PART * 4 + 1)];
+            new Random(3).nextBytes(data);
+
+            assertThatThrownBy(() -> flaky.put("flaky", "c1/bk-5/images.tar", new ByteArrayInputStream(data), -1,
+                    Map.of(), null)).isInstanceOf(ObjectStoreException.class)
+                    .satisfies(e -> assertThat(((ObjectStoreException) e).isTransient()).isTrue());
+            assertThat(aborts.get()).isEqualTo(1);
+            flaky.setUploadHook(null);
+            assertThat(flaky.stat("flaky", "c1/bk-5/images.tar")).isEmpty();
+            assertThat(flaky.list("flaky", "c1/")).isEmpty();
+            // The same store takes the next upload once the server is back.
+            flaky.put("flaky", "c1/bk-6/images.tar", new ByteArrayInputStream(data), -1, Map.of(), null);
+            assertThat(flaky.stat("flaky", "c1/bk-6/images.tar").orElseThrow().size()).isEqualTo(data.length);
+        }
     }
 
     @Test

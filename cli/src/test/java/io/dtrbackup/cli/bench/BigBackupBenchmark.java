@@ -1,0 +1,430 @@
+package io.dtrbackup.cli.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dtrbackup.cli.BenchSupport;
+import io.dtrbackup.cli.ConnectionFile;
+import io.dtrbackup.cli.DtrBackupCli;
+import io.dtrbackup.cli.Secrets;
+import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.events.ArtifactEncrypted;
+import io.dtrbackup.common.events.ArtifactStaged;
+import io.dtrbackup.common.events.ArtifactVerified;
+import io.dtrbackup.common.events.BackupCompleted;
+import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.common.events.ReplicaDiscovered;
+import io.dtrbackup.common.kafka.KafkaSettings;
+import io.dtrbackup.common.kafka.TopicCreator;
+import io.dtrbackup.common.store.MinioObjectStore;
+import io.dtrbackup.common.store.ObjectInfo;
+import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.testsupport.DtrSimulator;
+import io.dtrbackup.testsupport.EmbeddedKafka;
+import io.dtrbackup.testsupport.EmbeddedS3;
+import io.dtrbackup.testsupport.RegistryTreeSpec;
+import io.dtrbackup.testsupport.ReplicaSpec;
+import io.dtrbackup.testsupport.SimulatedReplica;
+import io.dtrbackup.testsupport.SimulatedUcp;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * One big backup end to end (request to BackupCompleted) through the five services as separate
+ * processes with -Xmx256m each, beside two baselines on the same volume in the same run:
+ * the seed's manual procedure ({@code tar | gpg --symmetric -z0} to a file, then {@code gpg -d | tar -t})
+ * and the scripted peer that also stores and reads back through the same S3 store with Debian's awscli.
+ * Prints medians, ratios, per-stage times (from STATUS event timestamps) and each service's peak RSS.
+ * Not run by the build (neither *Test nor *IT); see docs/benchmarks.md for the command.
+ * Knobs (system properties): bench.sizeMiB (2048), bench.repeats (3), bench.partSizeMiB (64),
+ * bench.uploadConcurrency (2), bench.aws (/usr/bin/aws).
+ */
+class BigBackupBenchmark {
+    private static final Logger LOG = LoggerFactory.getLogger(BigBackupBenchmark.class);
+    static final String VERSION = "2.9.4";
+    static final String CLUSTER = "bench-1";
+    static final List<String> SERVICES = List.of("discovery-service", "metadata-service", "image-service",
+            "crypto-service", "verify-service");
+    static final long BLOB = 32L * 1024 * 1024;
+
+    @TempDir
+    Path dir;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    record Service(String name, Process process, int port, Path log) {
+    }
+
+    record PipelineRun(double seconds, Map<String, Double> stages, long imagesBytes) {
+    }
+
+    @Test
+    void bigBackupAgainstManualProcedureAndScriptedPeer() throws Exception {
+        int sizeMiB = Integer.getInteger("bench.sizeMiB", 2048);
+        int repeats = Integer.getInteger("bench.repeats", 3);
+        String aws = System.getProperty("bench.aws", "/usr/bin/aws");
+        assertThat(Path.of(aws)).as("Debian's awscli (apt-get install -y awscli)").isExecutable();
+        Path logs = Files.createDirectories(Path.of("target", "bench-logs").toAbsolutePath());
+        Map<String, Path> jars = locateJars();
+        List<Service> services = new ArrayList<>();
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
+                EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"));
+                DtrSimulator simulator = DtrSimulator.start()) {
+            try {
+                run(kafka, s3, simulator, jars, logs, services, sizeMiB, repeats, aws);
+            } finally {
+                services.forEach(BigBackupBenchmark::stop);
+            }
+        }
+    }
+
+    private void run(EmbeddedKafka kafka, EmbeddedS3 s3, DtrSimulator simulator, Map<String, Path> jars, Path logs,
+            List<Service> services, int sizeMiB, int repeats, String aws) throws Exception {
+        SimulatedUcp ucp = SimulatedUcp.random();
+        simulator.installDtrImage(VERSION, ucp);
+        long t0 = System.nanoTime();
+        SimulatedReplica replica = simulator.createReplica(ReplicaSpec.of(VERSION, ucp)
+                .withTree(RegistryTreeSpec.withLarge(42, (int) Math.max(1, sizeMiB * 1024L * 1024 / BLOB), BLOB)));
+        LOG.info("replica {} with a {} MiB volume ready in {} s", replica.replicaId(), sizeMiB, seconds(t0));
+        Path volume = Path.of(simulator.docker().inspectVolumeCmd(replica.volumeName()).exec().getMountpoint());
+        long volumeBytes = du(volume);
+
+        Path files = dir.resolve("files");
+        BenchSupport.Files demo = BenchSupport.writeFiles(files, CLUSTER, DtrSimulator.defaultDockerHost(), ucp,
+                Secrets.randomPassphrase());
+        Path accessKey = Secrets.write(files.resolve("secrets/s3-access-key"), s3.accessKey());
+        Path secretKey = Secrets.write(files.resolve("secrets/s3-secret-key"), s3.secretKey());
+        TopicCreator.ensureTopics(new KafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()), 3,
+                (short) 1, true), "bench-topics");
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(), kafka.bootstrapServers());
+        env.put(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName(), "3");
+        env.put(CommonConfig.S3_ENDPOINT.envName(), s3.endpoint());
+        env.put(CommonConfig.S3_REGION.envName(), s3.region());
+        env.put(CommonConfig.S3_ACCESS_KEY_FILE.envName(), accessKey.toString());
+        env.put(CommonConfig.S3_SECRET_KEY_FILE.envName(), secretKey.toString());
+        env.put(CommonConfig.S3_PART_SIZE_MB.envName(), System.getProperty("bench.partSizeMiB", "64"));
+        env.put(CommonConfig.S3_UPLOAD_CONCURRENCY.envName(), System.getProperty("bench.uploadConcurrency", "2"));
+        env.putAll(demo.stackSettings());
+        for (String name : SERVICES) {
+            services.add(launch(name, jars.get(name), env, logs.resolve(name + ".log")));
+        }
+        for (Service s : services) {
+            awaitReady(s);
+        }
+        Path connection = dir.resolve("connection.json");
+        new ConnectionFile(kafka.bootstrapServers(), null, s3.endpoint(), s3.region(), accessKey.toString(),
+                secretKey.toString(), CommonConfig.S3_STAGING_BUCKET.defaultValue(),
+                CommonConfig.S3_BACKUP_BUCKET.defaultValue(), demo.passphraseFile().toString(), null, null,
+                demo.clustersFile().toString(), dir.toString()).write(connection);
+        MinioObjectStore store = MinioObjectStore.create(s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey(),
+                64L << 20, 3);
+        store.ensureBucket("bench-peer");
+
+        Map<String, String> awsEnv = Map.of("AWS_ACCESS_KEY_ID", s3.accessKey(), "AWS_SECRET_ACCESS_KEY",
+                s3.secretKey(), "AWS_DEFAULT_REGION", s3.region(), "AWS_CONFIG_FILE", "/dev/null",
+                "AWS_SHARED_CREDENTIALS_FILE", "/dev/null", "GNUPGHOME", Files.createDirectories(dir.resolve("gnupg"))
+                        .toString());
+        String pass = demo.passphraseFile().toString();
+        String gpgEnc = "gpg --batch --no-symkey-cache --symmetric --cipher-algo AES256 -z0 --passphrase-file " + pass;
+        String gpgDec = "gpg --batch --no-symkey-cache --quiet --passphrase-file " + pass + " -d";
+        Path out = dir.resolve("out.tar.gpg");
+
+        String loadBefore = loadAverage();
+        List<Double> pipeline = new ArrayList<>();
+        List<Double> manual = new ArrayList<>();
+        List<Double> manualWrite = new ArrayList<>();
+        List<Double> peer = new ArrayList<>();
+        List<Double> peerUpload = new ArrayList<>();
+        Map<String, List<Double>> stages = new TreeMap<>();
+        long imagesBytes = 0;
+        for (int i = 1; i <= repeats; i++) {
+            // Manual: the seed's procedure, to a local file, then the restore check.
+            double w = shell(env(awsEnv), "tar -cf - " + volume + " | " + gpgEnc + " -o " + out);
+            double r = shell(env(awsEnv), gpgDec + " " + out + " | tar -tf - > /dev/null");
+            manualWrite.add(w);
+            manual.add(w + r);
+            Files.deleteIfExists(out);
+
+            // Peer: the same, stored in and read back from the same S3 store.
+            String url = "s3://bench-peer/" + CLUSTER + "/run-" + i + ".tar.gpg";
+            String endpoint = " --endpoint-url " + s3.endpoint() + " --only-show-errors";
+            double pu = shell(env(awsEnv), "tar -cf - " + volume + " | " + gpgEnc + " -o - | " + aws + " s3 cp - "
+                    + url + endpoint);
+            double pr = shell(env(awsEnv), aws + " s3 cp " + url + " -" + endpoint + " | " + gpgDec
+                    + " | tar -tf - > /dev/null");
+            peerUpload.add(pu);
+            peer.add(pu + pr);
+            store.remove("bench-peer", CLUSTER + "/run-" + i + ".tar.gpg");
+
+            PipelineRun p = backup(kafka, connection, replica);
+            pipeline.add(p.seconds());
+            p.stages().forEach((k, v) -> stages.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+            imagesBytes = p.imagesBytes();
+            for (ObjectInfo o : store.list(CommonConfig.S3_BACKUP_BUCKET.defaultValue(), CLUSTER + "/")) {
+                store.remove(o.bucket(), o.key()); // keep the disk from filling over the repeats
+            }
+            LOG.info("run {}: manual {} s, peer {} s, pipeline {} s", i, fmt(w + r), fmt(pu + pr), fmt(p.seconds()));
+        }
+
+        double gib = volumeBytes / (double) (1L << 30);
+        StringBuilder report = new StringBuilder();
+        report.append(String.format("%nBig backup benchmark: volume %s (%.2f GiB on disk, image tar %.2f GiB), "
+                + "%d run(s), medians; %d cores; load average (1/5/15 min) at the start %s, at the end %s%n", volume, gib,
+                imagesBytes / (double) (1L << 30), repeats, Runtime.getRuntime().availableProcessors(), loadBefore,
+                loadAverage()));
+        row(report, "manual (tar|gpg > file; gpg -d|tar -t)", manual, gib);
+        row(report, "  of which tar|gpg > file", manualWrite, gib);
+        row(report, "peer (tar|gpg|aws s3 cp -; aws s3 cp|gpg -d|tar -t)", peer, gib);
+        row(report, "  of which tar|gpg|aws s3 cp -", peerUpload, gib);
+        row(report, "pipeline (request -> BackupCompleted)", pipeline, gib);
+        report.append(String.format("ratio pipeline/manual %.2f, pipeline/peer %.2f (below 1 = pipeline faster)%n",
+                median(pipeline) / median(manual), median(pipeline) / median(peer)));
+        report.append("pipeline stages (seconds, median; from STATUS event timestamps):\n");
+        stages.forEach((k, v) -> report.append(String.format("  %-40s %8.1f   %s%n", k, median(v), fmtAll(v))));
+        report.append("peak RSS per service process (VmHWM):\n");
+        for (Service s : services) {
+            report.append(String.format("  %-18s %6d MiB%n", s.name(), vmHwmKib(s.process()) / 1024));
+        }
+        LOG.info(report.toString());
+        Files.writeString(logs.resolve("big-backup-report.txt"), report.toString());
+    }
+
+    private PipelineRun backup(EmbeddedKafka kafka, Path connection, SimulatedReplica replica) throws Exception {
+        Instant requested = Instant.now();
+        long start = System.nanoTime();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cmd = DtrBackupCli.commandLine();
+        cmd.setOut(new PrintWriter(out, true));
+        cmd.setErr(new PrintWriter(err, true));
+        int code = cmd.execute("backup", "--cluster", CLUSTER, "--replica", replica.replicaId(), "--wait", "--plain",
+                "--timeout", "60m", "--connection", connection.toString());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(code).as(out + "\n" + err).isZero();
+        Matcher m = Pattern.compile("backup (bk-\\S+): COMPLETED").matcher(out.toString());
+        assertThat(m.find()).as(out.toString()).isTrue();
+        String backupId = m.group(1);
+
+        Map<String, Instant> at = new LinkedHashMap<>();
+        long[] imagesBytes = {0};
+        for (BackupEvent e : statusEvents(kafka, backupId)) {
+            if (e instanceof ReplicaDiscovered) {
+                at.putIfAbsent("discovered", e.occurredAt());
+            } else if (e instanceof ArtifactStaged s) {
+                at.putIfAbsent("staged " + s.kind(), e.occurredAt());
+                if ("IMAGES".equals(s.kind().name())) {
+                    imagesBytes[0] = s.sizeBytes();
+                }
+            } else if (e instanceof ArtifactEncrypted c) {
+                at.putIfAbsent("encrypted " + c.kind(), e.occurredAt());
+            } else if (e instanceof ArtifactVerified v) {
+                at.putIfAbsent("verified " + v.kind(), e.occurredAt());
+            } else if (e instanceof BackupCompleted) {
+                at.putIfAbsent("completed", e.occurredAt());
+            }
+        }
+        Map<String, Double> stages = new LinkedHashMap<>();
+        Instant discovered = at.get("discovered");
+        stages.put("1 discovery (request -> discovered)", secs(requested, discovered));
+        for (String kind : List.of("METADATA", "IMAGES")) {
+            String k = kind.toLowerCase();
+            stages.put("2 " + k + " staging (discovered -> staged)", secs(discovered, at.get("staged " + kind)));
+            stages.put("3 " + k + " encrypt (staged -> encrypted)",
+                    secs(at.get("staged " + kind), at.get("encrypted " + kind)));
+            stages.put("4 " + k + " verify (encrypted -> verified)",
+                    secs(at.get("encrypted " + kind), at.get("verified " + kind)));
+        }
+        Instant lastVerified = at.get("verified IMAGES").isAfter(at.get("verified METADATA")) ? at.get("verified IMAGES")
+                : at.get("verified METADATA");
+        stages.put("5 completion (last verified -> completed)", secs(lastVerified, at.get("completed")));
+        stages.put("6 end to end (request -> completed event)", secs(requested, at.get("completed")));
+        LOG.info("backup {} in {} s: {} (events {})", backupId, fmt(seconds), stages, at);
+        return new PipelineRun(seconds, stages, imagesBytes[0]);
+    }
+
+    private static List<BackupEvent> statusEvents(EmbeddedKafka kafka, String backupId) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + backupId);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<BackupEvent> events = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.STATUS.name()));
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    if (backupId.equals(r.key())) {
+                        try {
+                            events.add(EventCodec.decode(r.value()));
+                        } catch (Exception e) {
+                            LOG.warn("undecodable status record: {}", e.toString());
+                        }
+                    }
+                }
+                return events.stream().anyMatch(e -> e instanceof BackupCompleted);
+            });
+        }
+        return events;
+    }
+
+    // ------------------------------------------------------------------------------ baselines
+
+    private static Map<String, String> env(Map<String, String> extra) {
+        return extra;
+    }
+
+    /** Runs a pipeline with bash -o pipefail; fails on a non-zero exit; returns its wall time in seconds. */
+    private double shell(Map<String, String> env, String command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("bash", "-o", "pipefail", "-c", command).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        long start = System.nanoTime();
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int code = p.waitFor();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // tar warns "Removing leading '/'": harmless; anything else with a non-zero exit fails the run.
+        assertThat(code).as(command + "\n" + output).isZero();
+        return seconds;
+    }
+
+    private static String loadAverage() throws IOException {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+        return f[0] + " " + f[1] + " " + f[2];
+    }
+
+    private static long du(Path dir) throws IOException {
+        try (var s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    // ------------------------------------------------------------------------------ processes
+
+    static Map<String, Path> locateJars() {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        Map<String, Path> jars = new LinkedHashMap<>();
+        for (String name : SERVICES) {
+            Path jar = root.resolve(name).resolve("target").resolve(name + ".jar");
+            assertThat(jar).as("build the services first: mvn -o -B -q install -DskipTests").isRegularFile();
+            jars.put(name, jar);
+        }
+        return jars;
+    }
+
+    Service launch(String name, Path jar, Map<String, String> env, Path log) throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().keySet().removeIf(k -> k.startsWith("DTR_BACKUP_"));
+        pb.environment().putAll(env);
+        pb.environment().put(CommonConfig.HTTP_PORT.envName(), String.valueOf(port));
+        LOG.info("starting {} (port {}, log {})", name, port, log);
+        return new Service(name, pb.start(), port, log);
+    }
+
+    void awaitReady(Service s) {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            if (!s.process().isAlive()) {
+                throw new IllegalStateException(s.name() + " exited with " + s.process().exitValue());
+            }
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/health/ready"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200;
+            } catch (IOException e) {
+                return false;
+            }
+        });
+    }
+
+    static void stop(Service s) {
+        s.process().destroy();
+        try {
+            if (!s.process().waitFor(20, TimeUnit.SECONDS)) {
+                s.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            s.process().destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Peak resident set size of the process so far, from /proc (kB). */
+    static long vmHwmKib(Process p) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(p.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("no /proc status for {}: {}", p.pid(), e.toString());
+        }
+        return -1;
+    }
+
+    // ------------------------------------------------------------------------------ figures
+
+    private static void row(StringBuilder report, String what, List<Double> values, double gib) {
+        double m = median(values);
+        report.append(String.format("  %-55s %7.1f s  %6.1f s/GiB  %s%n", what, m, m / gib, fmtAll(values)));
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static double secs(Instant from, Instant to) {
+        return from == null || to == null ? Double.NaN : Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    private static String fmt(double v) {
+        return String.format("%.1f", v);
+    }
+
+    private static String fmtAll(List<Double> values) {
+        return values.stream().map(BigBackupBenchmark::fmt).toList().toString();
+    }
+
+    private static long seconds(long since) {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
+    }
+}
