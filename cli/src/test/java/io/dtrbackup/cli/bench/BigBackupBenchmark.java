@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.dtrbackup.cli.BenchSupport;
+import io.dtrbackup.cli.fault.ServiceProcesses;
 import io.dtrbackup.cli.ConnectionFile;
 import io.dtrbackup.cli.DtrBackupCli;
 import io.dtrbackup.cli.Secrets;
@@ -30,11 +31,6 @@ import io.dtrbackup.testsupport.SimulatedUcp;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,17 +70,10 @@ class BigBackupBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(BigBackupBenchmark.class);
     static final String VERSION = "2.9.4";
     static final String CLUSTER = "bench-1";
-    static final List<String> SERVICES = List.of("discovery-service", "metadata-service", "image-service",
-            "crypto-service", "verify-service");
     static final long BLOB = 32L * 1024 * 1024;
 
     @TempDir
     Path dir;
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
-    record Service(String name, Process process, int port, Path log) {
-    }
 
     record PipelineRun(double seconds, Map<String, Double> stages, long imagesBytes) {
     }
@@ -96,21 +85,20 @@ class BigBackupBenchmark {
         String aws = System.getProperty("bench.aws", "/usr/bin/aws");
         assertThat(Path.of(aws)).as("Debian's awscli (apt-get install -y awscli)").isExecutable();
         Path logs = Files.createDirectories(Path.of("target", "bench-logs").toAbsolutePath());
-        Map<String, Path> jars = locateJars();
-        List<Service> services = new ArrayList<>();
+        List<ServiceProcesses> started = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("kafka"));
                 EmbeddedS3 s3 = EmbeddedS3.start(dir.resolve("s3"));
                 DtrSimulator simulator = DtrSimulator.start()) {
             try {
-                run(kafka, s3, simulator, jars, logs, services, sizeMiB, repeats, aws);
+                run(kafka, s3, simulator, logs, started, sizeMiB, repeats, aws);
             } finally {
-                services.forEach(BigBackupBenchmark::stop);
+                started.forEach(ServiceProcesses::close);
             }
         }
     }
 
-    private void run(EmbeddedKafka kafka, EmbeddedS3 s3, DtrSimulator simulator, Map<String, Path> jars, Path logs,
-            List<Service> services, int sizeMiB, int repeats, String aws) throws Exception {
+    private void run(EmbeddedKafka kafka, EmbeddedS3 s3, DtrSimulator simulator, Path logs,
+            List<ServiceProcesses> started, int sizeMiB, int repeats, String aws) throws Exception {
         SimulatedUcp ucp = SimulatedUcp.random();
         simulator.installDtrImage(VERSION, ucp);
         long t0 = System.nanoTime();
@@ -137,12 +125,9 @@ class BigBackupBenchmark {
         env.put(CommonConfig.S3_PART_SIZE_MB.envName(), System.getProperty("bench.partSizeMiB", "64"));
         env.put(CommonConfig.S3_UPLOAD_CONCURRENCY.envName(), System.getProperty("bench.uploadConcurrency", "2"));
         env.putAll(demo.stackSettings());
-        for (String name : SERVICES) {
-            services.add(launch(name, jars.get(name), env, logs.resolve(name + ".log")));
-        }
-        for (Service s : services) {
-            awaitReady(s);
-        }
+        ServiceProcesses services = new ServiceProcesses(env, logs);
+        started.add(services);
+        services.startAll();
         Path connection = dir.resolve("connection.json");
         new ConnectionFile(kafka.bootstrapServers(), null, s3.endpoint(), s3.region(), accessKey.toString(),
                 secretKey.toString(), CommonConfig.S3_STAGING_BUCKET.defaultValue(),
@@ -214,7 +199,7 @@ class BigBackupBenchmark {
         report.append("pipeline stages (seconds, median; from STATUS event timestamps):\n");
         stages.forEach((k, v) -> report.append(String.format("  %-40s %8.1f   %s%n", k, median(v), fmtAll(v))));
         report.append("peak RSS per service process (VmHWM):\n");
-        for (Service s : services) {
+        for (ServiceProcesses.Service s : services.all()) {
             report.append(String.format("  %-18s %6d MiB%n", s.name(), vmHwmKib(s.process()) / 1024));
         }
         LOG.info(report.toString());
@@ -331,59 +316,6 @@ class BigBackupBenchmark {
     }
 
     // ------------------------------------------------------------------------------ processes
-
-    static Map<String, Path> locateJars() {
-        Path root = Path.of("").toAbsolutePath().getParent();
-        Map<String, Path> jars = new LinkedHashMap<>();
-        for (String name : SERVICES) {
-            Path jar = root.resolve(name).resolve("target").resolve(name + ".jar");
-            assertThat(jar).as("build the services first: mvn -o -B -q install -DskipTests").isRegularFile();
-            jars.put(name, jar);
-        }
-        return jars;
-    }
-
-    Service launch(String name, Path jar, Map<String, String> env, Path log) throws IOException {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().keySet().removeIf(k -> k.startsWith("DTR_BACKUP_"));
-        pb.environment().putAll(env);
-        pb.environment().put(CommonConfig.HTTP_PORT.envName(), String.valueOf(port));
-        LOG.info("starting {} (port {}, log {})", name, port, log);
-        return new Service(name, pb.start(), port, log);
-    }
-
-    void awaitReady(Service s) {
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).until(() -> {
-            if (!s.process().isAlive()) {
-                throw new IllegalStateException(s.name() + " exited with " + s.process().exitValue());
-            }
-            try {
-                return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/health/ready"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200;
-            } catch (IOException e) {
-                return false;
-            }
-        });
-    }
-
-    static void stop(Service s) {
-        s.process().destroy();
-        try {
-            if (!s.process().waitFor(20, TimeUnit.SECONDS)) {
-                s.process().destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            s.process().destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** Peak resident set size of the process so far, from /proc (kB). */
     static long vmHwmKib(Process p) {
