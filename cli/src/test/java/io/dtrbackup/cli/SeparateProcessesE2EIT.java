@@ -6,8 +6,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.dtrbackup.common.config.CommonConfig;
 import io.dtrbackup.common.crypto.Gpg;
-import io.dtrbackup.common.kafka.KafkaSettings;
-import io.dtrbackup.common.kafka.TopicCreator;
 import io.dtrbackup.cli.fault.ServiceProcesses;
 import io.dtrbackup.cli.fault.ServiceProcesses.Service;
 import io.dtrbackup.testsupport.DtrSimulator;
@@ -82,17 +80,7 @@ class SeparateProcessesE2EIT {
                 Secrets.randomPassphrase(), Duration.ofHours(26));
         Path accessKey = Secrets.write(dir.resolve("files/secrets/s3-access-key"), s3.accessKey());
         Path secretKey = Secrets.write(dir.resolve("files/secrets/s3-secret-key"), s3.secretKey());
-        // Created once here, as the Compose/Kubernetes topic job does; the services find them there.
-        TopicCreator.ensureTopics(new KafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()), 3,
-                (short) 1, true), "e2e-topics");
-
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(), kafka.bootstrapServers());
-        env.put(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName(), "3");
-        env.put(CommonConfig.S3_ENDPOINT.envName(), s3.endpoint());
-        env.put(CommonConfig.S3_REGION.envName(), s3.region());
-        env.put(CommonConfig.S3_ACCESS_KEY_FILE.envName(), accessKey.toString());
-        env.put(CommonConfig.S3_SECRET_KEY_FILE.envName(), secretKey.toString());
+        Map<String, String> env = ServiceProcesses.pipelineEnv(kafka, s3, accessKey, secretKey);
         env.put(CommonConfig.WORKER_POOL_SIZE.envName(), "4");
         env.put(CommonConfig.S3_PART_SIZE_MB.envName(), "16");
         env.putAll(DemoCommand.stackSettings(files));

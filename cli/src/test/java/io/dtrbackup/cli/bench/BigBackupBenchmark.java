@@ -16,8 +16,6 @@ import io.dtrbackup.common.events.BackupCompleted;
 import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.kafka.KafkaSettings;
-import io.dtrbackup.common.kafka.TopicCreator;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.topics.Topics;
@@ -113,15 +111,7 @@ class BigBackupBenchmark {
                 Secrets.randomPassphrase());
         Path accessKey = Secrets.write(files.resolve("secrets/s3-access-key"), s3.accessKey());
         Path secretKey = Secrets.write(files.resolve("secrets/s3-secret-key"), s3.secretKey());
-        TopicCreator.ensureTopics(new KafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()), 3,
-                (short) 1, true), "bench-topics");
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(), kafka.bootstrapServers());
-        env.put(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName(), "3");
-        env.put(CommonConfig.S3_ENDPOINT.envName(), s3.endpoint());
-        env.put(CommonConfig.S3_REGION.envName(), s3.region());
-        env.put(CommonConfig.S3_ACCESS_KEY_FILE.envName(), accessKey.toString());
-        env.put(CommonConfig.S3_SECRET_KEY_FILE.envName(), secretKey.toString());
+        Map<String, String> env = ServiceProcesses.pipelineEnv(kafka, s3, accessKey, secretKey);
         env.put(CommonConfig.S3_PART_SIZE_MB.envName(), System.getProperty("bench.partSizeMiB", "64"));
         env.put(CommonConfig.S3_UPLOAD_CONCURRENCY.envName(), System.getProperty("bench.uploadConcurrency", "2"));
         env.putAll(demo.stackSettings());

@@ -13,8 +13,6 @@ import io.dtrbackup.common.events.BackupRequested;
 import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.MalformedEventException;
 import io.dtrbackup.common.events.Trigger;
-import io.dtrbackup.common.kafka.KafkaSettings;
-import io.dtrbackup.common.kafka.TopicCreator;
 import io.dtrbackup.common.topics.Topic;
 import io.dtrbackup.common.topics.Topics;
 import io.dtrbackup.testsupport.DtrSimulator;
@@ -113,17 +111,9 @@ final class FaultStack implements AutoCloseable {
         // A killed member's partitions move after the session timeout: short here, so a restart is prompt.
         Path kafkaProps = files.resolve("kafka.properties");
         Files.writeString(kafkaProps, "session.timeout.ms=6000\nheartbeat.interval.ms=1500\n");
-        TopicCreator.ensureTopics(new KafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()), 3,
-                (short) 1, true), "fault-topics");
 
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(), kafka.bootstrapServers());
+        Map<String, String> env = ServiceProcesses.pipelineEnv(kafka, s3, accessKey, secretKey);
         env.put(CommonConfig.KAFKA_PROPERTIES_FILE.envName(), kafkaProps.toString());
-        env.put(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName(), "3");
-        env.put(CommonConfig.S3_ENDPOINT.envName(), s3.endpoint());
-        env.put(CommonConfig.S3_REGION.envName(), s3.region());
-        env.put(CommonConfig.S3_ACCESS_KEY_FILE.envName(), accessKey.toString());
-        env.put(CommonConfig.S3_SECRET_KEY_FILE.envName(), secretKey.toString());
         env.put(CommonConfig.WORKER_POOL_SIZE.envName(), "4");
         env.put(CommonConfig.S3_PART_SIZE_MB.envName(), "16");
         // Frequent progress: the kill scenarios wait for the first progress of a stage, then kill.

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.kafka.KafkaSettings;
+import io.dtrbackup.common.kafka.TopicCreator;
+import io.dtrbackup.testsupport.EmbeddedKafka;
+import io.dtrbackup.testsupport.EmbeddedS3;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -43,6 +47,24 @@ public final class ServiceProcesses implements AutoCloseable {
     private final Path logDir;
     private final Map<String, Service> running = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /**
+     * The environment every service process shares: the broker, the store and its key files. The
+     * topics are created here once (3 partitions), as the Compose/Kubernetes topic job does.
+     * Returns a mutable map for the caller's own settings.
+     */
+    public static Map<String, String> pipelineEnv(EmbeddedKafka kafka, EmbeddedS3 s3, Path accessKey, Path secretKey) {
+        TopicCreator.ensureTopics(new KafkaSettings(Map.of("bootstrap.servers", kafka.bootstrapServers()), 3,
+                (short) 1, true), "test-topics");
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(), kafka.bootstrapServers());
+        env.put(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName(), "3");
+        env.put(CommonConfig.S3_ENDPOINT.envName(), s3.endpoint());
+        env.put(CommonConfig.S3_REGION.envName(), s3.region());
+        env.put(CommonConfig.S3_ACCESS_KEY_FILE.envName(), accessKey.toString());
+        env.put(CommonConfig.S3_SECRET_KEY_FILE.envName(), secretKey.toString());
+        return env;
+    }
 
     public ServiceProcesses(Map<String, String> env, Path logDir) throws IOException {
         this.jars = locateJars();
