@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -214,9 +215,13 @@ public abstract class PipelineVerticle extends VerticleBase {
 
     protected <E extends BackupEvent> Future<Void> consume(Topic topic, Class<E> type, String groupId,
             JobConsumer.Job<E> job) {
-        JobConsumer<E> consumer = new JobConsumer<>(vertx, serviceName, topic, type,
-                kafka.consumer(groupId, serviceName + "-" + topic.name() + "-" + deploymentID()), publisher,
-                JobConsumer.Options.defaults(config.get(CommonConfig.MAX_CONCURRENT_JOBS)), job);
+        Map<String, String> consumerConfig = kafka.consumer(groupId, serviceName + "-" + topic.name() + "-"
+                + deploymentID());
+        // A revoked partition waits for its job as long as max.poll.interval.ms allows (14 of 15 min by default).
+        JobConsumer.Options options = JobConsumer.Options.defaults(config.get(CommonConfig.MAX_CONCURRENT_JOBS))
+                .withRevokeTimeout(JobConsumer.revokeTimeoutFor(consumerConfig));
+        JobConsumer<E> consumer = new JobConsumer<>(vertx, serviceName, topic, type, consumerConfig, publisher, options,
+                job);
         instrument(consumer, topic, groupId);
         consumers.add(consumer);
         return consumer.start();
