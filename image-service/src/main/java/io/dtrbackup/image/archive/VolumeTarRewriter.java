@@ -1,34 +1,32 @@
 package io.dtrbackup.image.archive;
 
 import io.dtrbackup.common.archive.TarListing;
-import java.io.FilterOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Date;
 import java.util.regex.Pattern;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Turns the engine's archive of a volume mount (names {@code storage/...}) into the seed's tar:
  * the member names GNU {@code tar -cf x.tar /var/lib/docker/volumes/<volume>} writes, i.e. the
  * volume folder {@code var/lib/docker/volumes/<volume>/} first, then {@code .../_data/...}.
  * Modes, mtimes, owners, symlinks, hard links and empty folders are carried over; long and
- * non-ASCII names get PAX headers. Entries are built from name and attributes (never from a
- * Path, which would add {@code LIBARCHIVE.creationtime} headers GNU tar warns about), and file
- * data is copied straight through with a large buffer. Memory does not grow with the volume.
+ * non-ASCII names get PAX headers, each header byte for byte as GNU {@code tar --format=posix}
+ * writes it ({@link PosixHeaderWriter}: no atime/ctime/xattr records). File data passes through
+ * unchanged in large slices (its zero padding is written anew); only headers are rewritten, and
+ * the archive ends as GNU tar ends it (two zero blocks, padded to a 10 KiB record). Memory does
+ * not grow with the volume.
  */
 public final class VolumeTarRewriter {
     /** A registry blob: {@code docker/registry/v2/blobs/sha256/<2>/<64 hex>/data}. */
     static final Pattern BLOB = Pattern.compile("docker/registry/v2/blobs/sha256/[0-9a-f]{2}/[0-9a-f]{64}/data");
     /** Mode and time of a volume folder Docker creates ({@code drwx-----x}), used when nothing better is known. */
     static final int VOLUME_FOLDER_MODE = 0701;
-    private static final int COPY_BUFFER = 1 << 20;
+    /** GNU tar's record: the archive is padded with zeros to a multiple of 20 blocks. */
+    private static final int RECORD = 20 * PosixHeaderWriter.BLOCK;
+    private static final byte[] ZEROS = new byte[RECORD];
 
     /** Called on the writing thread after each entry. */
     public interface Listener {
@@ -113,119 +111,88 @@ public final class VolumeTarRewriter {
 
     /**
      * Reads the engine's archive from {@code in} and writes the seed's tar to {@code out} (not
-     * closed). Every member name also goes to {@code listing}. Commons Compress writes 512-byte
-     * records, so {@code out} must take small writes cheaply: a {@link io.dtrbackup.common.archive.BoundedPipe} sink (itself
-     * a buffer, so no second copy) or a large {@link java.io.BufferedOutputStream}.
+     * closed). Every member name also goes to {@code listing}. Headers are parsed and written
+     * here ({@link TarStreamReader}, {@link PosixHeaderWriter}); file data goes from the input
+     * to {@code out} in large slices, straight out of the HTTP buffer when {@code in} is a
+     * {@link DirectTransfer}. Headers and padding are small writes, so {@code out} must take them
+     * cheaply: a {@link io.dtrbackup.common.archive.BoundedPipe} sink or a buffered stream.
      */
     public Result rewrite(InputStream in, OutputStream out, TarListing listing, Listener listener) throws IOException {
-        TarArchiveInputStream tarIn = new TarArchiveInputStream(in, StandardCharsets.UTF_8.name());
-        TarArchiveOutputStream tarOut = new TarArchiveOutputStream(new NonClosing(out), StandardCharsets.UTF_8.name());
-        tarOut.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tarOut.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        tarOut.setAddPaxHeadersForNonAsciiNames(true);
-
-        byte[] buffer = new byte[COPY_BUFFER];
+        TarStreamReader tarIn = new TarStreamReader(in);
+        PosixHeaderWriter headers = new PosixHeaderWriter();
+        long written = 0;
         long entries = 0;
         long files = 0;
         long blobs = 0;
         long bytes = 0;
         boolean folderWritten = false;
         String dataFolder = dataPrefix + "/";
-        for (TarArchiveEntry e = tarIn.getNextEntry(); e != null; e = tarIn.getNextEntry()) {
-            String name = mapName(e.getName(), e.isDirectory());
+        while (true) {
+            TarMember e;
+            try {
+                e = tarIn.next();
+            } catch (EOFException eof) {
+                if (!folderWritten) {
+                    throw new IOException("the engine's archive of " + archiveRoot + " is empty (not even its folder): "
+                            + eof.getMessage(), eof);
+                }
+                throw new IOException("the engine's archive ended early: " + eof.getMessage(), eof);
+            }
+            if (e == null) {
+                break;
+            }
+            String name = mapName(e.name(), e.isDirectory());
             if (!folderWritten) {
                 // The seed archives the volume folder itself: its entry comes first.
-                TarArchiveEntry folder = new TarArchiveEntry(volumeFolderEntry(), TarConstants.LF_DIR);
-                folder.setMode(040000 | VOLUME_FOLDER_MODE);
-                folder.setModTime(volumeCreated != null ? Date.from(volumeCreated) : e.getModTime());
-                folder.setUserId(0L);
-                folder.setGroupId(0L);
-                folder.setUserName("root");
-                folder.setGroupName("root");
-                tarOut.putArchiveEntry(folder);
-                tarOut.closeArchiveEntry();
-                listing.add(folder.getName());
+                TarMember folder = new TarMember(volumeFolderEntry(), TarMember.DIRECTORY, VOLUME_FOLDER_MODE, 0, 0, 0,
+                        volumeCreated != null ? volumeCreated.getEpochSecond() : e.mtime(),
+                        volumeCreated != null ? volumeCreated.getNano() : e.mtimeNanos(), null, "root", "root", 0, 0);
+                written += write(out, headers, folder);
+                listing.add(folder.name());
                 entries++;
                 folderWritten = true;
             }
-            byte flag = linkFlag(e);
-            TarArchiveEntry o = copyHeader(e, name, flag);
-            tarOut.putArchiveEntry(o);
-            if (flag == TarConstants.LF_NORMAL) {
-                long left = e.getSize();
-                while (left > 0) {
-                    int n = tarIn.read(buffer, 0, (int) Math.min(buffer.length, left));
-                    if (n < 0) {
-                        throw new IOException("the engine's archive ended inside " + e.getName() + " (" + left
-                                + " bytes missing)");
-                    }
-                    tarOut.write(buffer, 0, n);
-                    left -= n;
-                }
-                bytes += e.getSize();
+            String link = e.linkName();
+            if (e.type() == TarMember.HARD_LINK) {
+                link = mapName(link, false); // a hard link names another member; a symlink's target stays as it is
+            }
+            TarMember o = e.withName(name, link);
+            written += write(out, headers, o);
+            if (o.isRegular()) {
+                tarIn.transferData(out);
+                int pad = TarStreamReader.padding(o.size());
+                out.write(ZEROS, 0, pad);
+                written += o.size() + pad;
+                bytes += o.size();
                 files++;
                 if (name.startsWith(dataFolder) && isBlob(name.substring(dataFolder.length()))) {
                     blobs++;
                 }
+            } else {
+                tarIn.skipData();
             }
-            tarOut.closeArchiveEntry();
-            listing.add(o.getName());
+            listing.add(name);
             entries++;
             listener.entryWritten(entries, files);
         }
         if (!folderWritten) {
             throw new IOException("the engine's archive of " + archiveRoot + " is empty (not even its folder)");
         }
-        tarOut.finish();
-        tarOut.close(); // NonClosing keeps the caller's stream open
+        // End of archive: two zero blocks, then zeros up to a whole record, as GNU tar ends it.
+        long end = written + 2L * PosixHeaderWriter.BLOCK;
+        long total = (end + RECORD - 1) / RECORD * RECORD;
+        for (long left = total - written; left > 0;) {
+            int n = (int) Math.min(left, ZEROS.length);
+            out.write(ZEROS, 0, n);
+            left -= n;
+        }
+        out.flush();
         return new Result(entries, files, blobs, bytes, listing.sha256());
     }
 
-    private static byte linkFlag(TarArchiveEntry e) {
-        return e.isDirectory() ? TarConstants.LF_DIR
-                : e.isSymbolicLink() ? TarConstants.LF_SYMLINK
-                : e.isLink() ? TarConstants.LF_LINK
-                : e.isCharacterDevice() ? TarConstants.LF_CHR
-                : e.isBlockDevice() ? TarConstants.LF_BLK
-                : e.isFIFO() ? TarConstants.LF_FIFO
-                : TarConstants.LF_NORMAL;
-    }
-
-    private TarArchiveEntry copyHeader(TarArchiveEntry e, String name, byte flag) throws IOException {
-        TarArchiveEntry o = new TarArchiveEntry(name, flag);
-        o.setMode(e.getMode());
-        o.setModTime(e.getModTime());
-        o.setUserId(e.getLongUserId());
-        o.setGroupId(e.getLongGroupId());
-        o.setUserName(e.getUserName());
-        o.setGroupName(e.getGroupName());
-        if (e.isSymbolicLink()) {
-            o.setLinkName(e.getLinkName()); // a symlink's target is kept as the volume holds it
-        } else if (e.isLink()) {
-            o.setLinkName(mapName(e.getLinkName(), false)); // a hard link names another member
-        } else if (e.isCharacterDevice() || e.isBlockDevice()) {
-            o.setDevMajor(e.getDevMajor());
-            o.setDevMinor(e.getDevMinor());
-        }
-        if (flag == TarConstants.LF_NORMAL) {
-            o.setSize(e.getSize());
-        }
-        return o;
-    }
-
-    private static final class NonClosing extends FilterOutputStream {
-        NonClosing(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-            out.flush();
-        }
+    private static int write(OutputStream out, PosixHeaderWriter headers, TarMember m) throws IOException {
+        int n = headers.format(m);
+        out.write(headers.array(), 0, n);
+        return n;
     }
 }

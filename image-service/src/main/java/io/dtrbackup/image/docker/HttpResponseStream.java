@@ -1,8 +1,10 @@
 package io.dtrbackup.image.docker;
 
+import io.dtrbackup.image.archive.DirectTransfer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -11,7 +13,9 @@ import java.util.Map;
  * Parses one HTTP/1.1 response from a byte stream: status line, headers, and a body that is
  * chunked, of fixed length, or runs to the end of the connection. One large buffer sits under
  * everything; reads at least as large as the buffer bypass it, so a multi-GB archive body costs
- * one copy from the socket into the caller's array.
+ * one copy from the socket into the caller's array. Bodies also implement {@link DirectTransfer}:
+ * the engine's archive comes in chunks of about 32 KiB, which a reader could only get through
+ * the buffer, so its file data is instead written onwards straight out of the buffer.
  */
 public final class HttpResponseStream {
     private static final int MAX_LINE = 64 * 1024;
@@ -145,6 +149,20 @@ public final class HttpResponseStream {
         return n;
     }
 
+    /**
+     * Writes up to {@code max} raw bytes (at least one) from the buffer to {@code out}, filling
+     * it from the connection first when it is empty; -1 at the end of the connection.
+     */
+    private int transferRaw(OutputStream out, long max) throws IOException {
+        if (pos >= limit && !fill()) {
+            return -1;
+        }
+        int n = (int) Math.min(max, limit - pos);
+        out.write(buf, pos, n);
+        pos += n;
+        return n;
+    }
+
     /** A CRLF (or LF) terminated line in ISO-8859-1, without the terminator; null at EOF. */
     private String readLine() throws IOException {
         StringBuilder line = new StringBuilder();
@@ -171,7 +189,7 @@ public final class HttpResponseStream {
 
     // ----------------------------------------------------------------------------- bodies
 
-    private abstract class Body extends InputStream {
+    private abstract class Body extends InputStream implements DirectTransfer {
         @Override
         public int read() throws IOException {
             byte[] one = new byte[1];
@@ -201,6 +219,21 @@ public final class HttpResponseStream {
         }
 
         @Override
+        public void transferExactly(OutputStream out, long n) throws IOException {
+            if (n > left) {
+                throw new EOFException("the response body ends " + (n - left) + " bytes early");
+            }
+            while (n > 0) {
+                int k = transferRaw(out, n);
+                if (k < 0) {
+                    throw new EOFException("connection closed with " + left + " bytes of the response body missing");
+                }
+                left -= k;
+                n -= k;
+            }
+        }
+
+        @Override
         public int available() {
             return (int) Math.min(left, limit - pos);
         }
@@ -210,6 +243,17 @@ public final class HttpResponseStream {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             return readRaw(b, off, len);
+        }
+
+        @Override
+        public void transferExactly(OutputStream out, long n) throws IOException {
+            while (n > 0) {
+                int k = transferRaw(out, n);
+                if (k < 0) {
+                    throw new EOFException("connection closed with " + n + " bytes of the response body missing");
+                }
+                n -= k;
+            }
         }
     }
 
@@ -224,39 +268,8 @@ public final class HttpResponseStream {
             if (len == 0) {
                 return 0;
             }
-            if (done) {
+            if (!nextChunk()) {
                 return -1;
-            }
-            if (chunkLeft == 0) {
-                if (!first) {
-                    String crlf = readLine();
-                    if (crlf == null || !crlf.isEmpty()) {
-                        throw new IOException("malformed chunked body: missing CRLF after a chunk");
-                    }
-                }
-                first = false;
-                String sizeLine = readLine();
-                if (sizeLine == null) {
-                    throw new EOFException("connection closed inside a chunked body (no final chunk)");
-                }
-                int semi = sizeLine.indexOf(';');
-                String hex = (semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim();
-                try {
-                    chunkLeft = Long.parseLong(hex, 16);
-                } catch (NumberFormatException e) {
-                    throw new IOException("malformed chunk size '" + abbreviate(sizeLine) + "'");
-                }
-                if (chunkLeft < 0) {
-                    throw new IOException("negative chunk size");
-                }
-                if (chunkLeft == 0) {
-                    // Trailers until the empty line.
-                    for (String t = readLine(); t != null && !t.isEmpty(); t = readLine()) {
-                        // ignored
-                    }
-                    done = true;
-                    return -1;
-                }
             }
             int n = readRaw(b, off, (int) Math.min(len, chunkLeft));
             if (n < 0) {
@@ -264,6 +277,61 @@ public final class HttpResponseStream {
             }
             chunkLeft -= n;
             return n;
+        }
+
+        @Override
+        public void transferExactly(OutputStream out, long n) throws IOException {
+            while (n > 0) {
+                if (!nextChunk()) {
+                    throw new EOFException("the response body ends " + n + " bytes early");
+                }
+                int k = transferRaw(out, Math.min(n, chunkLeft));
+                if (k < 0) {
+                    throw new EOFException("connection closed inside a chunk (" + chunkLeft + " bytes missing)");
+                }
+                chunkLeft -= k;
+                n -= k;
+            }
+        }
+
+        /** Moves to the next chunk when the current one is used up; false after the last chunk. */
+        private boolean nextChunk() throws IOException {
+            if (done) {
+                return false;
+            }
+            if (chunkLeft > 0) {
+                return true;
+            }
+            if (!first) {
+                String crlf = readLine();
+                if (crlf == null || !crlf.isEmpty()) {
+                    throw new IOException("malformed chunked body: missing CRLF after a chunk");
+                }
+            }
+            first = false;
+            String sizeLine = readLine();
+            if (sizeLine == null) {
+                throw new EOFException("connection closed inside a chunked body (no final chunk)");
+            }
+            int semi = sizeLine.indexOf(';');
+            String hex = (semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).trim();
+            try {
+                chunkLeft = Long.parseLong(hex, 16);
+            } catch (NumberFormatException e) {
+                throw new IOException("malformed chunk size '" + abbreviate(sizeLine) + "'");
+            }
+            if (chunkLeft < 0) {
+                throw new IOException("negative chunk size");
+            }
+            if (chunkLeft == 0) {
+                // Trailers until the empty line.
+                for (String t = readLine(); t != null && !t.isEmpty(); t = readLine()) {
+                    // ignored
+                }
+                done = true;
+                return false;
+            }
+            return true;
         }
 
         @Override

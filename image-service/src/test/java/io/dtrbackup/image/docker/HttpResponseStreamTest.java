@@ -3,13 +3,16 @@ package io.dtrbackup.image.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dtrbackup.image.archive.DirectTransfer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -55,6 +58,68 @@ class HttpResponseStreamTest {
                 }
                 assertThat(out.toByteArray()).as("maxRead %d buffer %d", maxRead, bufferSize).isEqualTo(payload);
             }
+        }
+    }
+
+    @Test
+    void transfersMixedWithReadsGiveTheExactBodyOverAnySplit() throws IOException {
+        // The tar rewriter reads headers and transfers file data straight out of the buffer,
+        // alternately; chunk boundaries fall anywhere in either.
+        byte[] payload = new byte[200_000];
+        new Random(9).nextBytes(payload);
+        ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+        chunked.writeBytes(bytes("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        Random sizes = new Random(6);
+        for (int off = 0; off < payload.length;) {
+            int n = Math.min(payload.length - off, 1 + sizes.nextInt(40_000));
+            chunked.writeBytes(bytes(Integer.toHexString(n) + "\r\n"));
+            chunked.write(payload, off, n);
+            chunked.writeBytes(bytes("\r\n"));
+            off += n;
+        }
+        chunked.writeBytes(bytes("0\r\n\r\n"));
+        ByteArrayOutputStream fixed = new ByteArrayOutputStream();
+        fixed.writeBytes(bytes("HTTP/1.1 200 OK\r\nContent-Length: " + payload.length + "\r\n\r\n"));
+        fixed.writeBytes(payload);
+        ByteArrayOutputStream raw = new ByteArrayOutputStream();
+        raw.writeBytes(bytes("HTTP/1.1 200 OK\r\n\r\n"));
+        raw.writeBytes(payload);
+        for (byte[] wire : List.of(chunked.toByteArray(), fixed.toByteArray(), raw.toByteArray())) {
+            for (int maxRead : new int[] {1, 7, 512, 65_536, 1 << 20}) {
+                for (int bufferSize : new int[] {16, 4096, 1 << 20}) {
+                    HttpResponseStream r = new HttpResponseStream(new Dribble(new ByteArrayInputStream(wire), maxRead),
+                            bufferSize);
+                    InputStream body = r.body();
+                    DirectTransfer direct = (DirectTransfer) body;
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    Random steps = new Random(maxRead + bufferSize);
+                    int left = payload.length;
+                    while (left > 0) {
+                        int n = Math.min(left, 1 + steps.nextInt(20_000));
+                        if (steps.nextBoolean()) {
+                            direct.transferExactly(out, n);
+                        } else {
+                            out.write(body.readNBytes(n));
+                        }
+                        left -= n;
+                    }
+                    assertThat(body.read()).isEqualTo(-1);
+                    assertThat(out.toByteArray()).as("maxRead %d buffer %d", maxRead, bufferSize).isEqualTo(payload);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aTransferPastTheEndOfTheBodyFails() {
+        for (String wire : List.of("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n",
+                "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcdef",
+                "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+                "HTTP/1.1 200 OK\r\n\r\nabc")) {
+            assertThatThrownBy(() -> ((DirectTransfer) new HttpResponseStream(new ByteArrayInputStream(bytes(wire)), 64)
+                    .body()).transferExactly(OutputStream.nullOutputStream(), 4)).as(wire)
+                    .isInstanceOf(EOFException.class);
         }
     }
 
