@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -190,10 +191,16 @@ public final class MinioObjectStore implements ObjectStore {
         bufferBudget.acquire();
         int[] held = {1};
         try {
-            byte[] buffer = new byte[(int) partSize];
-            System.arraycopy(first, 0, buffer, 0, first.length);
-            int filled = first.length + readFully(data, buffer, first.length);
+            // Grow towards one part instead of allocating it whole: most artifacts (metadata tars,
+            // small volumes) are a few MiB, and a 64 MiB array per upload costs a full GC each in a
+            // 256 MiB heap. Doubling copies at most one part's worth in total.
+            byte[] buffer = first;
+            int filled = first.length;
             first = null;
+            while (filled == buffer.length && buffer.length < partSize) {
+                buffer = Arrays.copyOf(buffer, (int) Math.min(partSize, 2L * buffer.length));
+                filled += readFully(data, buffer, filled);
+            }
             if (filled < partSize) {
                 return putSmall(bucket, key, buffer, filled, userMetadata, metadata, type);
             }

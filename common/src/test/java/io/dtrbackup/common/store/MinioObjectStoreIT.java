@@ -159,6 +159,25 @@ class MinioObjectStoreIT {
     }
 
     @Test
+    void anObjectSmallerThanOnePartDoesNotAllocateAWholePart() throws Exception {
+        long bigPart = 64L * 1024 * 1024;
+        MinioObjectStore bigParts = MinioObjectStore.create(s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey(),
+                bigPart, 2);
+        byte[] data = new byte[3 * 1024 * 1024 + 17];
+        new Random(7).nextBytes(data);
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = threads.getThreadAllocatedBytes(tid);
+        bigParts.put(bucket, "c1/bk-5/small.tar", new ByteArrayInputStream(data), -1, Map.of(), null);
+        long allocated = threads.getThreadAllocatedBytes(tid) - before;
+        // The metadata tar and small volumes are a few MiB: a 64 MiB array for each is a full GC in a 256 MiB heap.
+        assertThat(allocated).isLessThan(bigPart / 2);
+        try (InputStream in = store.get(bucket, "c1/bk-5/small.tar")) {
+            assertThat(in.readAllBytes()).isEqualTo(data);
+        }
+    }
+
+    @Test
     void aPartThatFailsBecauseTheStoreWentAwayAbortsTheUploadAndLeavesNoObject() throws Exception {
         try (EmbeddedS3 own = EmbeddedS3.start()) {
             MinioObjectStore flaky = MinioObjectStore.create(own.endpoint(), own.region(), own.accessKey(),
