@@ -24,6 +24,7 @@ import io.dtrbackup.common.topics.Topics;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.KafkaExtension;
+import io.dtrbackup.testsupport.PrivateDockerEngine;
 import io.dtrbackup.testsupport.ReplicaSpec;
 import io.dtrbackup.testsupport.SimulatedReplica;
 import io.dtrbackup.testsupport.SimulatedUcp;
@@ -72,8 +73,8 @@ class DiscoveryIT {
     @BeforeAll
     static void setUp(EmbeddedKafka broker) throws Exception {
         kafka = broker;
-        engineA = PrivateDockerEngine.start("dtr-disc-a");
-        engineB = PrivateDockerEngine.start("dtr-disc-b");
+        engineA = PrivateDockerEngine.start("dtr-disc-a", java.nio.file.Path.of("target"));
+        engineB = PrivateDockerEngine.start("dtr-disc-b", java.nio.file.Path.of("target"));
         simA = DtrSimulator.start(engineA.dockerHost());
         simB = DtrSimulator.start(engineB.dockerHost());
         SimulatedUcp ucp = SimulatedUcp.random();

@@ -30,6 +30,7 @@ import io.dtrbackup.common.topics.Topics;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
+import io.dtrbackup.testsupport.PrivateDockerEngine;
 import io.dtrbackup.testsupport.RegistryTreeGenerator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;
 import io.dtrbackup.testsupport.ReplicaSpec;
@@ -90,7 +91,7 @@ class ManyClustersBenchmark {
     @TempDir
     Path dir;
 
-    record Cluster(String id, BenchEngine engine, SimulatedReplica replica) {
+    record Cluster(String id, PrivateDockerEngine engine, SimulatedReplica replica) {
     }
 
     /** What one run measured, for the comparison at the end. */
@@ -108,13 +109,13 @@ class ManyClustersBenchmark {
         Path logs = Files.createDirectories(Path.of("target", "bench-logs", "many-clusters").toAbsolutePath());
         ServiceProcesses.locateJars(); // fail fast, before anything starts
 
-        List<BenchEngine> engines = new ArrayList<>();
+        List<PrivateDockerEngine> engines = new ArrayList<>();
         List<DtrSimulator> simulators = new ArrayList<>();
         try {
             for (int i = 0; i < endpoints; i++) {
-                engines.add(i == 0 && shared ? BenchEngine.shared() : BenchEngine.startPrivate("dtr-bench-" + i, logs));
+                engines.add(i == 0 && shared ? PrivateDockerEngine.shared() : PrivateDockerEngine.start("dtr-bench-" + i, logs));
             }
-            for (BenchEngine e : engines) {
+            for (PrivateDockerEngine e : engines) {
                 simulators.add(DtrSimulator.start(e.dockerHost()));
             }
             RegistryTreeSpec tree = treeSpec(1);
@@ -177,7 +178,7 @@ class ManyClustersBenchmark {
             LOG.info("\n{}", full);
         } finally {
             simulators.forEach(DtrSimulator::close);
-            engines.forEach(BenchEngine::close);
+            engines.forEach(PrivateDockerEngine::close);
         }
     }
 
@@ -194,7 +195,7 @@ class ManyClustersBenchmark {
     }
 
     /** Replicas in parallel, one thread per engine; each engine's docker/dtr learns all its clusters at once. */
-    private List<Cluster> createClusters(int count, List<BenchEngine> engines, List<DtrSimulator> simulators)
+    private List<Cluster> createClusters(int count, List<PrivateDockerEngine> engines, List<DtrSimulator> simulators)
             throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(engines.size());
         try {
@@ -216,7 +217,7 @@ class ManyClustersBenchmark {
             List<Future<String>> installs = new ArrayList<>();
             for (int e = 0; e < engines.size(); e++) {
                 DtrSimulator sim = simulators.get(e);
-                BenchEngine engine = engines.get(e);
+                PrivateDockerEngine engine = engines.get(e);
                 // One build with every UCP and replica the simulator made (rebuilding per replica costs seconds each).
                 all.stream().filter(c -> c.engine() == engine).findFirst().ifPresent(c ->
                         installs.add(pool.submit(() -> sim.installDtrImage(VERSION, c.replica().ucp()))));
