@@ -1,5 +1,6 @@
 package io.dtrbackup.metadata;
 
+import io.dtrbackup.common.archive.BulkInputStream;
 import io.dtrbackup.common.archive.BoundedPipe;
 import io.dtrbackup.common.archive.DigestingInputStream;
 import io.dtrbackup.common.store.ObjectInfo;
@@ -159,16 +160,9 @@ final class MetadataCapture {
      * The upload's source: stdout bytes, copied to the walker as they pass; end-of-stream only
      * after the walker's verdict, and an exception instead when the tar is invalid.
      */
-    private final class GatedTee extends InputStream {
+    private final class GatedTee extends BulkInputStream {
         private final InputStream source = stdout.source();
         private boolean ended;
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {

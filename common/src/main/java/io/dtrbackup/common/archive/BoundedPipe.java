@@ -165,17 +165,10 @@ public final class BoundedPipe {
         }
     }
 
-    private final class Source extends InputStream {
+    private final class Source extends BulkInputStream {
         private Chunk current;
         private int pos;
         private boolean eof;
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {

@@ -1,5 +1,6 @@
 package io.dtrbackup.image.docker;
 
+import io.dtrbackup.common.archive.BulkInputStream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtrbackup.common.clusters.ClusterSpec;
@@ -251,18 +252,11 @@ public final class DockerEngine {
     }
 
     /** Blocking reads straight into the caller's array (no intermediate stream buffering). */
-    private static final class ChannelInput extends InputStream {
+    private static final class ChannelInput extends BulkInputStream {
         private final SocketChannel channel;
 
         ChannelInput(SocketChannel channel) {
             this.channel = channel;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

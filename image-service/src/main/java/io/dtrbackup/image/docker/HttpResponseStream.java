@@ -1,5 +1,6 @@
 package io.dtrbackup.image.docker;
 
+import io.dtrbackup.common.archive.BulkInputStream;
 import io.dtrbackup.image.archive.DirectTransfer;
 import java.io.EOFException;
 import java.io.IOException;
@@ -189,13 +190,7 @@ public final class HttpResponseStream {
 
     // ----------------------------------------------------------------------------- bodies
 
-    private abstract class Body extends InputStream implements DirectTransfer {
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
-        }
+    private abstract class Body extends BulkInputStream implements DirectTransfer {
     }
 
     private final class FixedLengthBody extends Body {

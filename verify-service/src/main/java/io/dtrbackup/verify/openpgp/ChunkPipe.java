@@ -1,5 +1,6 @@
 package io.dtrbackup.verify.openpgp;
 
+import io.dtrbackup.common.archive.BulkInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -64,17 +65,10 @@ final class ChunkPipe {
 
     /** The reading end: returns -1 after END, throws the producer's error after an error chunk. */
     InputStream inputStream() {
-        return new InputStream() {
+        return new BulkInputStream() {
             private Chunk current;
             private int pos;
             private boolean ended;
-
-            @Override
-            public int read() throws IOException {
-                byte[] one = new byte[1];
-                int n = read(one, 0, 1);
-                return n < 0 ? -1 : one[0] & 0xff;
-            }
 
             @Override
             public int read(byte[] b, int off, int len) throws IOException {

@@ -1,5 +1,6 @@
 package io.dtrbackup.verify.openpgp;
 
+import io.dtrbackup.common.archive.BulkInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,7 +9,7 @@ import java.io.InputStream;
  * The body of one packet, across partial-length framing: reads end where the packet ends; the
  * enclosing stream ending earlier is an {@link EOFException} (a truncated object).
  */
-final class PacketBodyInputStream extends InputStream {
+final class PacketBodyInputStream extends BulkInputStream {
     private final InputStream in;
     private final int tag;
     private final boolean indeterminate;
@@ -22,13 +23,6 @@ final class PacketBodyInputStream extends InputStream {
         this.indeterminate = header.length() < 0;
         this.remaining = header.length();
         this.partial = header.partial();
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
     }
 
     @Override
