@@ -29,18 +29,8 @@ record PacketHeader(int tag, long length, boolean partial) {
             throw new IOException(String.format("not an OpenPGP packet header (byte 0x%02x)", b));
         }
         if ((b & 0x40) != 0) {
-            int tag = b & 0x3f;
-            int first = readByte(in);
-            if (first < 192) {
-                return new PacketHeader(tag, first, false);
-            }
-            if (first < 224) {
-                return new PacketHeader(tag, ((first - 192) << 8) + readByte(in) + 192, false);
-            }
-            if (first == 255) {
-                return new PacketHeader(tag, readFourOctets(in), false);
-            }
-            return new PacketHeader(tag, 1L << (first & 0x1f), true);
+            // A new-format header's length is encoded like the length of a partial body's next part.
+            return readPartLength(b & 0x3f, in);
         }
         int tag = (b >> 2) & 0x0f;
         return switch (b & 3) {
