@@ -46,6 +46,11 @@ public final class CommonConfig {
             "S3_UPLOAD_CONCURRENCY", ConfigType.INT, "2",
             "parts of one upload of unknown size sent at once while the next part is read (part buffers: this + 1, "
                     + "capped by the heap)");
+    public static final ConfigParameter<Boolean> S3_SIGN_PART_PAYLOADS = ConfigParameter.optional(
+            "S3_SIGN_PART_PAYLOADS", ConfigType.BOOLEAN, "false",
+            "hash every multipart part into the request (SHA-256 signature over HTTP, Content-MD5); off: parts go "
+                    + "as UNSIGNED-PAYLOAD, the artifacts' own digests are checked end to end (turn on for buckets "
+                    + "with S3 Object Lock, which require Content-MD5)");
     public static final ConfigParameter<Integer> S3_MAX_ATTEMPTS = ConfigParameter.optional(
             "S3_MAX_ATTEMPTS", ConfigType.INT, "4", "attempts for an S3 call that failed transiently");
 
@@ -66,7 +71,7 @@ public final class CommonConfig {
 
     public static List<ConfigParameter<?>> s3() {
         return List.of(S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_FILE, S3_SECRET_KEY_FILE, S3_STAGING_BUCKET,
-                S3_BACKUP_BUCKET, S3_PART_SIZE_MB, S3_UPLOAD_CONCURRENCY, S3_MAX_ATTEMPTS);
+                S3_BACKUP_BUCKET, S3_PART_SIZE_MB, S3_UPLOAD_CONCURRENCY, S3_SIGN_PART_PAYLOADS, S3_MAX_ATTEMPTS);
     }
 
     /** Kafka + S3 + the clusters file: what most services need. */

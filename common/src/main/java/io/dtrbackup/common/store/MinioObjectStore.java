@@ -100,12 +100,18 @@ public final class MinioObjectStore implements ObjectStore {
 
     public static MinioObjectStore create(String endpoint, String region, String accessKey, String secretKey,
             long partSize, int uploadConcurrency, int maxAttempts) {
+        return create(endpoint, region, accessKey, secretKey, partSize, uploadConcurrency, false, maxAttempts);
+    }
+
+    /** @param signPartPayloads hash each part into its request as the SDK does; off: see {@link UnsignedPartsClient} */
+    public static MinioObjectStore create(String endpoint, String region, String accessKey, String secretKey,
+            long partSize, int uploadConcurrency, boolean signPartPayloads, int maxAttempts) {
         MinioClient client = MinioClient.builder().endpoint(endpoint).region(region).credentials(accessKey, secretKey)
                 .build();
         MinioAsyncClient async = MinioAsyncClient.builder().endpoint(endpoint).region(region)
                 .credentials(accessKey, secretKey).build();
-        return new MinioObjectStore(client, async, endpoint, region, partSize, uploadConcurrency,
-                Retry.of(maxAttempts));
+        return new MinioObjectStore(client, signPartPayloads ? async : new UnsignedPartsClient(async), endpoint,
+                region, partSize, uploadConcurrency, Retry.of(maxAttempts));
     }
 
     public static MinioObjectStore fromConfig(ServiceConfig config) {
@@ -113,7 +119,8 @@ public final class MinioObjectStore implements ObjectStore {
                 new String(ServiceConfig.readSecret(config.get(CommonConfig.S3_ACCESS_KEY_FILE))),
                 new String(ServiceConfig.readSecret(config.get(CommonConfig.S3_SECRET_KEY_FILE))),
                 config.get(CommonConfig.S3_PART_SIZE_MB) * 1024L * 1024L,
-                config.get(CommonConfig.S3_UPLOAD_CONCURRENCY), config.get(CommonConfig.S3_MAX_ATTEMPTS));
+                config.get(CommonConfig.S3_UPLOAD_CONCURRENCY), config.get(CommonConfig.S3_SIGN_PART_PAYLOADS),
+                config.get(CommonConfig.S3_MAX_ATTEMPTS));
     }
 
     /** Observes multipart uploads (tests: parts in flight, failures injected between parts). */
