@@ -143,11 +143,16 @@ class BigBackupBenchmark {
         List<Double> peer = new ArrayList<>();
         List<Double> peerUpload = new ArrayList<>();
         Map<String, List<Double>> stages = new TreeMap<>();
+        // Core-seconds the whole machine spent per contender, and per process for the pipeline: the two
+        // cores are the bound here, so CPU per backup explains the wall times.
+        Map<String, List<Double>> cpu = new java.util.LinkedHashMap<>();
         long imagesBytes = 0;
         for (int i = 1; i <= repeats; i++) {
             // Manual: the seed's procedure, to a local file, then the restore check.
+            long[] m0 = ProcStats.machineTicks();
             double w = shell(env(awsEnv), "tar -cf - " + volume + " | " + gpgEnc + " -o " + out);
             double r = shell(env(awsEnv), gpgDec + " " + out + " | tar -tf - > /dev/null");
+            addCpu(cpu, "manual (machine)", m0);
             manualWrite.add(w);
             manual.add(w + r);
             Files.deleteIfExists(out);
@@ -155,15 +160,23 @@ class BigBackupBenchmark {
             // Peer: the same, stored in and read back from the same S3 store.
             String url = "s3://bench-peer/" + CLUSTER + "/run-" + i + ".tar.gpg";
             String endpoint = " --endpoint-url " + s3.endpoint() + " --only-show-errors";
+            long[] p0 = ProcStats.machineTicks();
             double pu = shell(env(awsEnv), "tar -cf - " + volume + " | " + gpgEnc + " -o - | " + aws + " s3 cp - "
                     + url + endpoint);
             double pr = shell(env(awsEnv), aws + " s3 cp " + url + " -" + endpoint + " | " + gpgDec
                     + " | tar -tf - > /dev/null");
+            addCpu(cpu, "peer (machine)", p0);
             peerUpload.add(pu);
             peer.add(pu + pr);
             store.remove("bench-peer", CLUSTER + "/run-" + i + ".tar.gpg");
 
+            long[] b0 = ProcStats.machineTicks();
+            Map<String, Long> perProcess = pipelineTicks(services);
             PipelineRun p = backup(kafka, connection, replica);
+            addCpu(cpu, "pipeline (machine)", b0);
+            Map<String, Long> after = pipelineTicks(services);
+            after.forEach((name, t) -> cpu.computeIfAbsent("  pipeline: " + name, x -> new ArrayList<>())
+                    .add((t - perProcess.getOrDefault(name, 0L)) / ProcStats.TICKS_PER_SECOND));
             pipeline.add(p.seconds());
             p.stages().forEach((k, v) -> stages.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
             imagesBytes = p.imagesBytes();
@@ -188,6 +201,8 @@ class BigBackupBenchmark {
                 median(pipeline) / median(manual), median(pipeline) / median(peer)));
         report.append("pipeline stages (seconds, median; from STATUS event timestamps):\n");
         stages.forEach((k, v) -> report.append(String.format("  %-40s %8.1f   %s%n", k, median(v), fmtAll(v))));
+        report.append("CPU core-seconds per run (median; the machine has 2 cores):\n");
+        cpu.forEach((k, v) -> report.append(String.format("  %-40s %8.1f   %s%n", k, median(v), fmtAll(v))));
         report.append("peak RSS per service process (VmHWM):\n");
         for (ServiceProcesses.Service s : services.all()) {
             report.append(String.format("  %-18s %6d MiB%n", s.name(), vmHwmKib(s.process()) / 1024));
@@ -281,6 +296,23 @@ class BigBackupBenchmark {
     }
 
     /** Runs a pipeline with bash -o pipefail; fails on a non-zero exit; returns its wall time in seconds. */
+    private static void addCpu(Map<String, List<Double>> cpu, String what, long[] before) {
+        long[] now = ProcStats.machineTicks();
+        cpu.computeIfAbsent(what, x -> new ArrayList<>()).add((now[0] - before[0]) / ProcStats.TICKS_PER_SECOND);
+    }
+
+    /** CPU ticks so far of each service, of this JVM (Kafka, S3Proxy, the CLI) and of the Docker engine. */
+    private static Map<String, Long> pipelineTicks(ServiceProcesses services) {
+        Map<String, Long> ticks = new java.util.LinkedHashMap<>();
+        for (ServiceProcesses.Service s : services.all()) {
+            ticks.put(s.name(), ProcStats.cpuTicks(s.process().pid()));
+        }
+        ticks.put("harness JVM (Kafka, S3Proxy, CLI)", ProcStats.cpuTicks(ProcessHandle.current().pid()));
+        ticks.put("dockerd + containerd", ProcStats.ticksByName(java.util.Set.of("dockerd", "containerd",
+                "containerd-shim-runc-v2")).values().stream().mapToLong(Long::longValue).sum());
+        return ticks;
+    }
+
     private double shell(Map<String, String> env, String command) throws Exception {
         ProcessBuilder pb = new ProcessBuilder("bash", "-o", "pipefail", "-c", command).redirectErrorStream(true);
         pb.environment().putAll(env);
