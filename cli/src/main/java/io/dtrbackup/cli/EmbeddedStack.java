@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * stateDir/secrets/          s3-access-key, s3-secret-key (0600; rewritten each start: keys are random)
  * </pre>
  */
-final class EmbeddedStack implements AutoCloseable {
+public final class EmbeddedStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStack.class);
 
     private final Path stateDir;
@@ -77,6 +77,7 @@ final class EmbeddedStack implements AutoCloseable {
             env.put(CommonConfig.WORKER_POOL_SIZE.envName(), "4");
             env.put(CommonConfig.S3_PART_SIZE_MB.envName(), "16");
             env.put(CommonConfig.HTTP_PORT.envName(), "-1");
+            env.putAll(handoffSettings(secrets));
             env.putAll(settings);
             createTopics(kafka, Integer.parseInt(env.get(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName())));
             vertx = Vertx.vertx();
@@ -87,6 +88,25 @@ final class EmbeddedStack implements AutoCloseable {
             closeQuietly(vertx, s3, kafka);
             throw e;
         }
+    }
+
+    /**
+     * image-service streams the images tar straight to crypto-service on loopback (one trip through the
+     * object store instead of two); a free port and a fresh token in {@code secrets}.
+     */
+    public static Map<String, String> handoffSettings(Path secrets) throws IOException {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        Path token = Secrets.write(secrets.resolve("handoff-token"), Secrets.randomPassphrase());
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DTR_BACKUP_HANDOFF_PORT", String.valueOf(port));
+        env.put("DTR_BACKUP_HANDOFF_HOST", "127.0.0.1");
+        env.put("DTR_BACKUP_HANDOFF_TOKEN_FILE", token.toString());
+        env.put("DTR_BACKUP_CRYPTO_HANDOFF_URL", "http://127.0.0.1:" + port);
+        env.put("DTR_BACKUP_CRYPTO_HANDOFF_TOKEN_FILE", token.toString());
+        return env;
     }
 
     private static void createTopics(EmbeddedKafka kafka, int partitions) {

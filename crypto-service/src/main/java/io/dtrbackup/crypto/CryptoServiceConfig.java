@@ -34,6 +34,15 @@ public final class CryptoServiceConfig {
     public static final ConfigParameter<Integer> ARTIFACT_ATTEMPTS = ConfigParameter.optional("ARTIFACT_ATTEMPTS",
             ConfigType.INT, "3",
             "attempts of a whole artifact after transient S3 errors (a stream cannot be resumed) before ArtifactFailed");
+    public static final ConfigParameter<Integer> HANDOFF_PORT = ConfigParameter.optional("HANDOFF_PORT", ConfigType.INT,
+            "-1", "port of the direct hand-off endpoint a producer may stream a plaintext tar to instead of staging it "
+                    + "(-1 = off, 0 = any free port); needs HANDOFF_TOKEN_FILE, see docs/architecture.md");
+    public static final ConfigParameter<String> HANDOFF_HOST = ConfigParameter.optional("HANDOFF_HOST",
+            ConfigType.STRING, "0.0.0.0", "address the hand-off endpoint binds to");
+    public static final ConfigParameter<Path> HANDOFF_TOKEN_FILE = ConfigParameter.secretFile("HANDOFF_TOKEN_FILE",
+            false, "file holding the bearer token producers must send to the hand-off endpoint (16+ characters)");
+    public static final ConfigParameter<Integer> HANDOFF_SLOTS = ConfigParameter.optional("HANDOFF_SLOTS",
+            ConfigType.INT, "2", "hand-offs one instance takes at once; a producer that finds none free stages instead");
 
     private CryptoServiceConfig() {
     }
@@ -42,7 +51,7 @@ public final class CryptoServiceConfig {
         List<ConfigParameter<?>> all = new ArrayList<>(CommonConfig.kafka());
         all.addAll(CommonConfig.s3());
         all.addAll(List.of(PASSPHRASE_FILE, PASSPHRASE_DIR, ACTIVE_KEY_ID, S2K_DIGEST, S2K_COUNT_BYTE, COMPRESSION,
-                PIPE_BUFFER_MB, ARTIFACT_ATTEMPTS));
+                PIPE_BUFFER_MB, ARTIFACT_ATTEMPTS, HANDOFF_PORT, HANDOFF_HOST, HANDOFF_TOKEN_FILE, HANDOFF_SLOTS));
         return List.copyOf(all);
     }
 

@@ -1,10 +1,12 @@
 package io.dtrbackup.crypto;
 
 import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.config.ConfigException;
 import io.dtrbackup.common.config.ServiceConfig;
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
 import io.dtrbackup.common.crypto.PassphraseStore;
 import io.dtrbackup.common.events.ArtifactFailed;
+import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.events.ArtifactPhase;
 import io.dtrbackup.common.events.ArtifactStaged;
 import io.dtrbackup.common.events.BackupEvent;
@@ -51,6 +53,8 @@ public final class CryptoVerticle extends PipelineVerticle {
     private final OpenPgpEncryptor encryptor;
     private ExecutorService encryptThreads;
     private ArtifactEncryption encryption;
+    private HandoffServer handoff;
+    private Context serviceContext;
     /** Backups this instance announced ENCRYPTING for; after a restart a duplicate phase event is fine. */
     private final Set<String> announced = Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
@@ -78,6 +82,7 @@ public final class CryptoVerticle extends PipelineVerticle {
     protected Future<?> startService() {
         BackupLayout layout = new BackupLayout(config.get(CommonConfig.S3_STAGING_BUCKET),
                 config.get(CommonConfig.S3_BACKUP_BUCKET));
+        serviceContext = vertx.getOrCreateContext();
         encryptThreads = Executors.newCachedThreadPool(threads());
         ArtifactEncryption.Settings settings = new ArtifactEncryption.Settings(layout,
                 config.get(CryptoServiceConfig.PIPE_BUFFER_MB) * 1024 * 1024,
@@ -91,12 +96,59 @@ public final class CryptoVerticle extends PipelineVerticle {
             return new ArtifactEncryption(settings, store, passphrases, encryptor, encryptThreads, Clock.systemUTC());
         }).compose(e -> {
             encryption = e;
-            return consume(Topics.STAGED, ArtifactStaged.class, this::handle);
+            return startHandoff();
+        }).compose(v -> consume(Topics.STAGED, ArtifactStaged.class, this::handle));
+    }
+
+    private Future<Void> startHandoff() {
+        int port = config.get(CryptoServiceConfig.HANDOFF_PORT);
+        if (port < 0) {
+            return Future.succeededFuture();
+        }
+        if (config.get(CryptoServiceConfig.HANDOFF_TOKEN_FILE) == null) {
+            return Future.failedFuture(new ConfigException(CryptoServiceConfig.HANDOFF_PORT.envName() + " is set but "
+                    + CryptoServiceConfig.HANDOFF_TOKEN_FILE.envName() + " is not: the hand-off endpoint needs a token"));
+        }
+        return blocking(() -> {
+            char[] token = ServiceConfig.readSecret(config.get(CryptoServiceConfig.HANDOFF_TOKEN_FILE));
+            try {
+                handoff = HandoffServer.start(config.get(CryptoServiceConfig.HANDOFF_HOST), port,
+                        config.get(CryptoServiceConfig.HANDOFF_SLOTS), token, encryption, this::handoffStarted);
+            } finally {
+                java.util.Arrays.fill(token, '\0');
+            }
+            return null;
         });
+    }
+
+    /** A producer started streaming an artifact: the same phase and progress events as for a staged one. */
+    private HandoffServer.Listener.Progress handoffStarted(String backupId, String clusterId, ArtifactKind kind) {
+        serviceContext.runOnContext(v -> announce(backupId, clusterId, kind));
+        ProgressReporter reporter = new ProgressReporter(serviceContext, publisher, backupId, clusterId, kind,
+                ArtifactPhase.ENCRYPTING, config.get(CommonConfig.PROGRESS_INTERVAL));
+        return new HandoffServer.Listener.Progress() {
+            @Override
+            public void accept(long bytes) {
+                reporter.accept(bytes);
+            }
+
+            @Override
+            public void finish(long bytes) {
+                reporter.finish(bytes);
+            }
+        };
+    }
+
+    /** The hand-off endpoint's port, or -1 when it is off. */
+    public int handoffPort() {
+        return handoff == null ? -1 : handoff.port();
     }
 
     @Override
     protected Future<?> stopService() {
+        if (handoff != null) {
+            handoff.close();
+        }
         if (encryptThreads != null) {
             encryptThreads.shutdownNow();
         }
@@ -137,13 +189,17 @@ public final class CryptoVerticle extends PipelineVerticle {
     }
 
     private Future<Void> announce(ArtifactStaged event) {
-        if (!announced.add(event.backupId())) {
+        return announce(event.backupId(), event.clusterId(), event.kind());
+    }
+
+    /** On the service's context (the set is not thread-safe). */
+    private Future<Void> announce(String backupId, String clusterId, ArtifactKind kind) {
+        if (!announced.add(backupId)) {
             return Future.succeededFuture();
         }
         BackupPhaseChanged phase = new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "BackupPhaseChanged", BackupPhase.ENCRYPTING),
-                event.backupId(), event.clusterId(), Instant.now(), BackupPhase.ENCRYPTING,
-                "encrypting " + event.kind().id(), null);
+                EventIds.deterministic(backupId, "BackupPhaseChanged", BackupPhase.ENCRYPTING), backupId, clusterId,
+                Instant.now(), BackupPhase.ENCRYPTING, "encrypting " + kind.id(), null);
         return publisher.publish(phase, Topics.STATUS);
     }
 

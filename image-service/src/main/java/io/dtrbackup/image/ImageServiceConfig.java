@@ -19,6 +19,12 @@ public final class ImageServiceConfig {
     public static final ConfigParameter<Duration> DOCKER_READ_TIMEOUT = ConfigParameter.optional(
             "DOCKER_READ_TIMEOUT", ConfigType.DURATION, "10m",
             "longest silence from a tcp Docker endpoint while reading an archive before the artifact fails");
+    public static final ConfigParameter<String> CRYPTO_HANDOFF_URL = ConfigParameter.optional(
+            "CRYPTO_HANDOFF_URL", ConfigType.STRING, null,
+            "crypto-service's hand-off endpoint (e.g. http://crypto-service:8470): stream the images tar there "
+                    + "instead of staging it; unset = always stage. A failed hand-off falls back to staging");
+    public static final ConfigParameter<java.nio.file.Path> CRYPTO_HANDOFF_TOKEN_FILE = ConfigParameter.secretFile(
+            "CRYPTO_HANDOFF_TOKEN_FILE", false, "file holding crypto-service's hand-off token (its HANDOFF_TOKEN_FILE)");
 
     private ImageServiceConfig() {
     }
@@ -28,6 +34,8 @@ public final class ImageServiceConfig {
         all.add(IMAGE_PIPE_BUFFER_MB);
         all.add(DOCKER_CONNECT_TIMEOUT);
         all.add(DOCKER_READ_TIMEOUT);
+        all.add(CRYPTO_HANDOFF_URL);
+        all.add(CRYPTO_HANDOFF_TOKEN_FILE);
         return List.copyOf(all);
     }
 }

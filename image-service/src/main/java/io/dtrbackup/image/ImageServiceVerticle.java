@@ -56,6 +56,7 @@ public final class ImageServiceVerticle extends PipelineVerticle {
     private BackupLayout layout;
     private ClusterRegistry clusters;
     private VolumeArchiver archiver;
+    private CryptoHandoff handoff;
     private Context context;
 
     public ImageServiceVerticle(ServiceConfig config) {
@@ -84,6 +85,16 @@ public final class ImageServiceVerticle extends PipelineVerticle {
         }
         int pipeMb = Math.max(2, config.get(ImageServiceConfig.IMAGE_PIPE_BUFFER_MB));
         archiver = new VolumeArchiver(pipeMb, 1 << 20);
+        String handoffUrl = config.get(ImageServiceConfig.CRYPTO_HANDOFF_URL);
+        if (handoffUrl != null && !handoffUrl.isBlank()) {
+            if (config.get(ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE) == null) {
+                return Future.failedFuture(new ConfigException(ImageServiceConfig.CRYPTO_HANDOFF_URL.envName()
+                        + " is set but " + ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE.envName() + " is not"));
+            }
+            char[] token = ServiceConfig.readSecret(config.get(ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE));
+            handoff = new CryptoHandoff(handoffUrl, token, config.get(ImageServiceConfig.DOCKER_READ_TIMEOUT));
+            java.util.Arrays.fill(token, '\0');
+        }
         layout = new BackupLayout(config.get(CommonConfig.S3_STAGING_BUCKET), config.get(CommonConfig.S3_BACKUP_BUCKET));
         return blocking(() -> {
             clusters = ClusterRegistry.load(config.get(CommonConfig.CLUSTERS_FILE));
@@ -169,8 +180,10 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                     return null;
                 }
                 Optional<ArtifactStaged> previous = stagedRecord(bucket, recordKey);
-                if (previous.isPresent() && store.exists(bucket, key)) {
-                    LOG.info("images already staged at {} (redelivered event): republishing the staged record", key);
+                if (previous.isPresent() && (store.exists(bucket, key) || store.exists(layout.backupBucket(),
+                        layout.handoffReceiptKey(event.clusterId(), event.backupId(), artifactName)))) {
+                    LOG.info("images already staged at {} or handed to crypto-service (redelivered event): "
+                            + "republishing the staged record", key);
                     return previous.get();
                 }
                 if (previous.isPresent()) {
@@ -209,8 +222,13 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                     }
                 };
                 Map<String, String> metadata = Map.of("dtr-backup-id", event.backupId(), "dtr-backup-kind", KIND.id());
-                VolumeArchiver.Archive archive = archiver.archive(engine, volume, writerExecutor(), in -> upload(bucket,
-                        key, in, metadata), progress);
+                String artifactName = BackupLayout.artifactName(KIND, event.dtrVersion(), event.backupTimestamp());
+                VolumeArchiver.Archive archive = handoff == null ? null
+                        : handOff(engine, volume, event, artifactName, progress);
+                if (archive == null) {
+                    archive = archiver.archive(engine, volume, writerExecutor(), in -> upload(bucket, key, in, metadata),
+                            progress);
+                }
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 reporter.finish(archive.sizeBytes());
                 ArtifactStaged staged = new ArtifactStaged(BackupEvent.CURRENT_SCHEMA_VERSION,
@@ -242,6 +260,38 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                 return failed(event, "cluster " + event.clusterId() + ": " + e.getMessage());
             }
         }
+    }
+
+    /**
+     * Streams the archive to crypto-service instead of the staging bucket. Null when the hand-off failed
+     * (crypto-service away, busy, broke off): the caller stages instead. Throws when crypto-service
+     * received other bytes than were sent: that is damage on the way, not a reason to try again quietly.
+     */
+    private VolumeArchiver.Archive handOff(DockerEngine engine, RegistryVolume volume, ReplicaDiscovered event,
+            String artifactName, VolumeArchiver.Progress progress) throws VolumeArchiver.ArchiveException {
+        CryptoHandoff.Receipt[] receipt = new CryptoHandoff.Receipt[1];
+        VolumeArchiver.Archive archive;
+        try {
+            archive = archiver.archive(engine, volume, writerExecutor(),
+                    in -> receipt[0] = handoff.send(event.clusterId(), event.backupId(), KIND, artifactName, in),
+                    progress);
+        } catch (VolumeArchiver.ArchiveException e) {
+            if (e.getCause() instanceof CryptoHandoff.HandoffException handoffFailure) {
+                LOG.warn("{}; staging the images in the staging bucket instead", handoffFailure.getMessage());
+                return null;
+            }
+            throw e;
+        }
+        if (receipt[0].plaintextBytes() != archive.sizeBytes() || !archive.sha256().equals(receipt[0].plaintextSha256())) {
+            throw new VolumeArchiver.ArchiveException("crypto-service at " + handoff.endpoint() + " received "
+                    + receipt[0].plaintextBytes() + " bytes with SHA-256 " + receipt[0].plaintextSha256()
+                    + " but image-service sent " + archive.sizeBytes() + " bytes with SHA-256 " + archive.sha256()
+                    + ": the data was damaged on the way, nothing is recorded as staged; check the network between "
+                    + "the two services and run the backup again", null);
+        }
+        LOG.info("handed {} to crypto-service at {}: stored encrypted as {}", artifactName, handoff.endpoint(),
+                receipt[0].objectKey());
+        return archive;
     }
 
     private void upload(String bucket, String key, InputStream in, Map<String, String> metadata) {

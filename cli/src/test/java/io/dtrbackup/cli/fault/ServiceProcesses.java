@@ -63,6 +63,11 @@ public final class ServiceProcesses implements AutoCloseable {
         env.put(CommonConfig.S3_REGION.envName(), s3.region());
         env.put(CommonConfig.S3_ACCESS_KEY_FILE.envName(), accessKey.toString());
         env.put(CommonConfig.S3_SECRET_KEY_FILE.envName(), secretKey.toString());
+        try {
+            env.putAll(io.dtrbackup.cli.EmbeddedStack.handoffSettings(secretKey.getParent()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         return env;
     }
 

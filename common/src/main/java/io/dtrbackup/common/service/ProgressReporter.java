@@ -32,10 +32,15 @@ public final class ProgressReporter implements LongConsumer {
 
     public ProgressReporter(Context context, EventPublisher publisher, BackupEvent source, ArtifactKind kind,
             ArtifactPhase stage, Duration interval) {
+        this(context, publisher, source.backupId(), source.clusterId(), kind, stage, interval);
+    }
+
+    public ProgressReporter(Context context, EventPublisher publisher, String backupId, String clusterId,
+            ArtifactKind kind, ArtifactPhase stage, Duration interval) {
         this.context = context;
         this.publisher = publisher;
-        this.backupId = source.backupId();
-        this.clusterId = source.clusterId();
+        this.backupId = backupId;
+        this.clusterId = clusterId;
         this.kind = kind;
         this.stage = stage;
         this.intervalNanos = interval.toNanos();

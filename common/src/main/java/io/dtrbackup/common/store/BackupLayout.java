@@ -78,6 +78,14 @@ public record BackupLayout(String stagingBucket, String backupBucket) {
         return encryptedKey(clusterId, backupId, artifactName) + ".json";
     }
 
+    /**
+     * The receipt crypto-service writes after encrypting a plaintext handed to it directly (no staging
+     * copy): sizes and digests until the ArtifactStaged event confirms them and the record replaces it.
+     */
+    public String handoffReceiptKey(String clusterId, String backupId, String artifactName) {
+        return encryptedKey(clusterId, backupId, artifactName) + ".handoff.json";
+    }
+
     public String encryptedKey(String clusterId, String backupId, String artifactName) {
         if (artifactName.contains("/")) {
             throw new IllegalArgumentException("artifact name must not contain '/': " + artifactName);
