@@ -204,9 +204,10 @@ public final class ArtifactEncryption {
             done = encryptInto(objectKey, metadata, artifactName, Instant.now(clock),
                     () -> digesting[0] = new DigestingInputStream(plaintext, progress));
         } catch (StreamFailure e) {
-            if (e.encrypting instanceof IOException io) {
+            if (e.encrypting instanceof IOException io && !(io instanceof BoundedPipe.ReaderClosedException)) {
                 throw io; // the producer's stream broke (it went away): nothing was stored
             }
+            // Otherwise the upload failed first and the encrypting side only saw the pipe close: its reason counts.
             throw e.upload != null ? e.upload : new IllegalStateException(e.getMessage());
         }
         HandoffReceipt receipt = new HandoffReceipt(artifactName, objectKey, keyId, done.plaintextBytes(),

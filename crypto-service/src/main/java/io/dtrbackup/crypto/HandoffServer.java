@@ -132,8 +132,8 @@ public final class HandoffServer implements AutoCloseable {
                 reply(exchange, 503, Map.of("error", "all hand-off slots are busy; stage the artifact instead"));
                 return;
             }
-            try (var scope = BackupLog.scope(target.backupId(), target.clusterId());
-                    InputStream body = exchange.getRequestBody()) {
+            var scope = BackupLog.scope(target.backupId(), target.clusterId());
+            try (InputStream body = exchange.getRequestBody()) {
                 LOG.info("hand-off of {} ({}) from {}", target.artifactName(), target.kind().id(),
                         exchange.getRemoteAddress());
                 Listener.Progress progress = listener.started(target.backupId(), target.clusterId(), target.kind());
@@ -148,6 +148,7 @@ public final class HandoffServer implements AutoCloseable {
                 replyQuietly(exchange, 500, Map.of("error", "hand-off failed: " + e.getMessage()));
             } finally {
                 slots.release();
+                scope.close();
             }
         }
     }

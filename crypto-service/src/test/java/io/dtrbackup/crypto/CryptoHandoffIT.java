@@ -212,6 +212,24 @@ class CryptoHandoffIT {
                 .isEmpty();
     }
 
+    @Test
+    void anObjectStoreOutageIsTheReasonTheProducerHears() throws Exception {
+        String backup = "it-handoff-s3-down";
+        String name = BackupLayout.artifactName(ArtifactKind.IMAGES, "2.9.4", "20261125-02_00_00");
+        env.s3.stop();
+        HttpResponse<String> response;
+        try {
+            response = put(backup, name, token, TestArtifacts.random(30_000_000, 17));
+        } finally {
+            env.s3.restart();
+        }
+        assertThat(response.statusCode()).isEqualTo(500);
+        // The upload's own reason, not the encrypting thread's echo of it ("the reader of the pipe stopped").
+        assertThat(response.body()).contains("cannot connect").doesNotContain("reader of the pipe");
+        assertThat(env.store.list(env.backupBucket, BackupLayout.backupPrefix(TestArtifacts.CLUSTER, backup)))
+                .isEmpty();
+    }
+
     private HttpResponse<String> put(String backup, String artifactName, String bearer, byte[] body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + verticle.handoffPort()
                         + "/v1/handoff/" + TestArtifacts.CLUSTER + "/" + backup + "/images/" + artifactName))
