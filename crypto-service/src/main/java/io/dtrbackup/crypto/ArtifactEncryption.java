@@ -59,8 +59,14 @@ public final class ArtifactEncryption {
 
     /** What became of one artifact. */
     public sealed interface Outcome {
-        /** @param alreadyDone found an existing encryption record (a redelivery) */
-        record Encrypted(ArtifactEncrypted event, boolean alreadyDone) implements Outcome {
+        /**
+         * @param alreadyDone found an existing encryption record (a redelivery)
+         * @param handedOff the plaintext came through the hand-off, whose progress was reported as it arrived
+         */
+        record Encrypted(ArtifactEncrypted event, boolean alreadyDone, boolean handedOff) implements Outcome {
+            public Encrypted(ArtifactEncrypted event, boolean alreadyDone) {
+                this(event, alreadyDone, false);
+            }
         }
 
         record Failed(String reason) implements Outcome {
@@ -244,7 +250,7 @@ public final class ArtifactEncryption {
         store.remove(settings.layout().backupBucket(), receiptKey);
         LOG.info("{} was handed over directly and encrypted to {} ({} bytes, key ID {}); recorded", staged.artifactName(),
                 objectKey, receipt.ciphertextBytes(), receipt.keyId());
-        return new Outcome.Encrypted(event, false);
+        return new Outcome.Encrypted(event, false, true);
     }
 
     private record Encrypted(long plaintextBytes, long ciphertextBytes, String ciphertextSha256) {

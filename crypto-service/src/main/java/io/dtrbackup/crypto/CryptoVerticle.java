@@ -168,7 +168,8 @@ public final class CryptoVerticle extends PipelineVerticle {
                         ArtifactPhase.ENCRYPTING, config.get(CommonConfig.PROGRESS_INTERVAL));
                 progress.bytesTotal(event.sizeBytes());
                 ArtifactEncryption.Outcome outcome = encryption.encrypt(event, progress);
-                if (outcome instanceof ArtifactEncryption.Outcome.Encrypted done && !done.alreadyDone()) {
+                if (outcome instanceof ArtifactEncryption.Outcome.Encrypted done && !done.alreadyDone()
+                        && !done.handedOff()) {
                     progress.finish(done.event().plaintextSize());
                 }
                 return outcome;

@@ -144,6 +144,10 @@ class CryptoHandoffIT {
         assertThat(event.keyId()).isEqualTo("2026-q1");
         assertThat(env.store.list(env.backupBucket, BackupLayout.backupPrefix(TestArtifacts.CLUSTER, backup)))
                 .extracting(ObjectInfo::key).containsExactlyInAnyOrder(objectKey, objectKey + ".json");
+        // The confirmation adds no progress of its own (a 20 ms "finish" would show an absurd speed).
+        assertThat(status.of(BackupProgress.class, backup)).allSatisfy(p ->
+                assertThat(p.bytesPerSecond()).isLessThan(50e9));
+        assertThat(status.of(BackupProgress.class, backup)).filteredOn(p -> p.bytesDone() == tar.length).hasSize(1);
 
         // A redelivered event finds the record and publishes the same event again.
         env.publish(Topics.STAGED, staged);
