@@ -10,7 +10,6 @@ import java.util.Date;
 import java.util.Locale;
 import org.bouncycastle.bcpg.CompressionAlgorithmTags;
 import org.bouncycastle.bcpg.HashAlgorithmTags;
-import org.bouncycastle.bcpg.SymmetricKeyAlgorithmTags;
 import org.bouncycastle.openpgp.PGPCompressedDataGenerator;
 import org.bouncycastle.openpgp.PGPEncryptedDataGenerator;
 import org.bouncycastle.openpgp.PGPException;
@@ -18,7 +17,6 @@ import org.bouncycastle.openpgp.PGPLiteralDataGenerator;
 import org.bouncycastle.openpgp.operator.PGPDigestCalculator;
 import org.bouncycastle.openpgp.operator.jcajce.JcaPGPDigestCalculatorProviderBuilder;
 import org.bouncycastle.openpgp.operator.jcajce.JcePBEKeyEncryptionMethodGenerator;
-import org.bouncycastle.openpgp.operator.jcajce.JcePGPDataEncryptorBuilder;
 
 /**
  * Streaming OpenPGP symmetric encryption that stock {@code gpg -d} (GnuPG 2.2) reads: a v4
@@ -145,10 +143,7 @@ public final class OpenPgpEncryptor {
         try {
             PGPDigestCalculator s2kDigest = new JcaPGPDigestCalculatorProviderBuilder().build()
                     .get(settings.s2kDigest().tag);
-            PGPEncryptedDataGenerator encGen = new PGPEncryptedDataGenerator(
-                    new JcePGPDataEncryptorBuilder(SymmetricKeyAlgorithmTags.AES_256)
-                            .setWithIntegrityPacket(true)
-                            .setSecureRandom(random));
+            PGPEncryptedDataGenerator encGen = new PGPEncryptedDataGenerator(new ReusingCfbEncryptorBuilder(random));
             encGen.addMethod(new JcePBEKeyEncryptionMethodGenerator(pass, s2kDigest, settings.s2kCountByte())
                     .setSecureRandom(random));
             OutputStream encrypted = encGen.open(target, new byte[settings.bufferSize()]);

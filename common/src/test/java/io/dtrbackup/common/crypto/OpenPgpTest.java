@@ -192,6 +192,31 @@ class OpenPgpTest {
     }
 
     @Test
+    void writesOfEverySizeIncludingSingleBytesAndWholeSlicesDecryptWithStockGpg() throws IOException {
+        // The cipher stream encrypts in 64 KiB slices into one buffer: cross slice and block edges on purpose.
+        byte[] plain = random(8 * 65536 + 1000 + 3, 8);
+        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+        try (OutputStream m = OpenPgpEncryptor.withDefaults().open(sink, PASS, "odd.tar",
+                java.time.Instant.parse("2026-11-25T02:00:00Z"))) {
+            int pos = 0;
+            for (int size : new int[] {1, 15, 16, 17, 65535, 65536, 65537, 3 * 65536 + 5}) {
+                m.write(plain, pos, size);
+                pos += size;
+            }
+            while (pos < plain.length) {
+                m.write(plain[pos++]);
+            }
+        }
+        Path in = dir.resolve("odd.gpg");
+        Path out = dir.resolve("odd.out");
+        Files.write(in, sink.toByteArray());
+        Gpg.Result r = new Gpg(dir).decrypt(in, passFile(PASS), out);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.has("GOODMDC")).as(r.toString()).isTrue();
+        assertThat(Files.readAllBytes(out)).isEqualTo(plain);
+    }
+
+    @Test
     void stockGpgReportsBadMdcOnTamperedCiphertext() throws IOException {
         byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), random(100_000, 8), PASS);
         cipher[5000] ^= 0x40;
