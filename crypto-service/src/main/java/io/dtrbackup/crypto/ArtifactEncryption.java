@@ -217,7 +217,7 @@ public final class ArtifactEncryption {
             throw e.upload != null ? e.upload : new IllegalStateException(e.getMessage());
         }
         HandoffReceipt receipt = new HandoffReceipt(artifactName, objectKey, keyId, done.plaintextBytes(),
-                digesting[0].sha256(), done.ciphertextBytes(), done.ciphertextSha256(), parameters,
+                digesting[0].sha256(), digesting[0].crc32c(), done.ciphertextBytes(), done.ciphertextSha256(), parameters,
                 (System.nanoTime() - t0) / 1_000_000);
         byte[] json;
         try {

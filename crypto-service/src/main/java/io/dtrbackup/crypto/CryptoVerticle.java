@@ -122,21 +122,10 @@ public final class CryptoVerticle extends PipelineVerticle {
     }
 
     /** A producer started streaming an artifact: the same phase and progress events as for a staged one. */
-    private HandoffServer.Listener.Progress handoffStarted(String backupId, String clusterId, ArtifactKind kind) {
+    private ProgressReporter handoffStarted(String backupId, String clusterId, ArtifactKind kind) {
         serviceContext.runOnContext(v -> announce(backupId, clusterId, kind));
-        ProgressReporter reporter = new ProgressReporter(serviceContext, publisher, backupId, clusterId, kind,
-                ArtifactPhase.ENCRYPTING, config.get(CommonConfig.PROGRESS_INTERVAL));
-        return new HandoffServer.Listener.Progress() {
-            @Override
-            public void accept(long bytes) {
-                reporter.accept(bytes);
-            }
-
-            @Override
-            public void finish(long bytes) {
-                reporter.finish(bytes);
-            }
-        };
+        return new ProgressReporter(serviceContext, publisher, backupId, clusterId, kind, ArtifactPhase.ENCRYPTING,
+                config.get(CommonConfig.PROGRESS_INTERVAL));
     }
 
     /** The hand-off endpoint's port, or -1 when it is off. */

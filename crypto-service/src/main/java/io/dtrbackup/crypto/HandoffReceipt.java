@@ -9,6 +9,6 @@ import io.dtrbackup.common.events.EncryptionParameters;
  * Nothing secret: sizes, digests, the key ID and the OpenPGP parameters.
  */
 public record HandoffReceipt(String artifactName, String objectKey, String keyId, long plaintextBytes,
-        String plaintextSha256, long ciphertextBytes, String ciphertextSha256, EncryptionParameters parameters,
+        String plaintextSha256, String plaintextCrc32c, long ciphertextBytes, String ciphertextSha256, EncryptionParameters parameters,
         long durationMs) {
 }

@@ -6,6 +6,7 @@ import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.events.Checks;
 import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.log.BackupLog;
+import io.dtrbackup.common.service.ProgressReporter;
 import io.dtrbackup.common.store.ObjectStoreException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * PUT /v1/handoff/{clusterId}/{backupId}/{kind}/{artifactName}
  * Authorization: Bearer &lt;token from HANDOFF_TOKEN_FILE&gt;
  * body: the plaintext tar (any length, chunked)
- * 200 {"plaintextBytes":..,"plaintextSha256":"..","ciphertextBytes":..,"objectKey":".."}
+ * 200 {"plaintextBytes":..,"plaintextSha256":"..","plaintextCrc32c":"..","ciphertextBytes":..,"objectKey":".."}
  * 400 bad path, 401 wrong token, 503 all hand-off slots busy, 500 {"error": reason}
  * </pre>
  *
@@ -55,11 +56,7 @@ public final class HandoffServer implements AutoCloseable {
     /** What the service does around a hand-off: announce the phase, report progress. */
     public interface Listener {
         /** A hand-off of this artifact starts; returns where its progress (plaintext bytes so far) goes. */
-        Progress started(String backupId, String clusterId, ArtifactKind kind);
-
-        interface Progress extends java.util.function.LongConsumer {
-            void finish(long bytes);
-        }
+        ProgressReporter started(String backupId, String clusterId, ArtifactKind kind);
     }
 
     private HandoffServer(HttpServer server, ExecutorService threads, int slots, byte[] token,
@@ -136,13 +133,13 @@ public final class HandoffServer implements AutoCloseable {
             try (InputStream body = exchange.getRequestBody()) {
                 LOG.info("hand-off of {} ({}) from {}", target.artifactName(), target.kind().id(),
                         exchange.getRemoteAddress());
-                Listener.Progress progress = listener.started(target.backupId(), target.clusterId(), target.kind());
+                ProgressReporter progress = listener.started(target.backupId(), target.clusterId(), target.kind());
                 HandoffReceipt receipt = encryption.receive(target.clusterId(), target.backupId(), target.kind(),
                         target.artifactName(), body, progress);
                 progress.finish(receipt.plaintextBytes());
                 reply(exchange, 200, Map.of("plaintextBytes", receipt.plaintextBytes(), "plaintextSha256",
-                        receipt.plaintextSha256(), "ciphertextBytes", receipt.ciphertextBytes(), "objectKey",
-                        receipt.objectKey()));
+                        receipt.plaintextSha256(), "plaintextCrc32c", receipt.plaintextCrc32c(), "ciphertextBytes",
+                        receipt.ciphertextBytes(), "objectKey", receipt.objectKey()));
             } catch (IOException | ObjectStoreException | IllegalStateException e) {
                 LOG.warn("hand-off of {} failed, nothing was kept: {}", target.artifactName(), e.toString());
                 replyQuietly(exchange, 500, Map.of("error", "hand-off failed: " + e.getMessage()));

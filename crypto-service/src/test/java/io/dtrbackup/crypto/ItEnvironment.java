@@ -2,7 +2,9 @@ package io.dtrbackup.crypto;
 
 import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
+import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.topics.Topic;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
@@ -41,6 +43,8 @@ final class ItEnvironment implements AutoCloseable {
     final MinioObjectStore store;
     private final KafkaProducer<String, byte[]> producer;
     private final List<Reader> readers = new ArrayList<>();
+    private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+            new ch.qos.logback.core.read.ListAppender<>();
 
     ItEnvironment(EmbeddedKafka kafka, EmbeddedS3 s3, Path dir, String bucketPrefix) throws IOException {
         this.kafka = kafka;
@@ -143,8 +147,44 @@ final class ItEnvironment implements AutoCloseable {
         }
     }
 
+    /** Captures every log line of this JVM from now until {@link #close}, for the leak checks. */
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captureLogs() {
+        logs.start();
+        rootLogger().addAppender(logs);
+        return logs;
+    }
+
+    /**
+     * None of {@code secrets} in any record read from a topic, in any captured log line or exception
+     * message, in the user metadata of the backup's objects or in its JSON records.
+     */
+    void assertNoneLeaked(String clusterId, String backupId, String... secrets) {
+        for (String secret : secrets) {
+            for (Reader r : readers) {
+                org.assertj.core.api.Assertions.assertThat(r.raw).noneMatch(v -> v.contains(secret));
+            }
+            org.assertj.core.api.Assertions.assertThat(logs.list).isNotEmpty().noneMatch(l ->
+                    l.getFormattedMessage().contains(secret) || (l.getThrowableProxy() != null
+                            && l.getThrowableProxy().getMessage() != null
+                            && l.getThrowableProxy().getMessage().contains(secret)));
+            for (ObjectInfo o : store.list(backupBucket, BackupLayout.backupPrefix(clusterId, backupId))) {
+                org.assertj.core.api.Assertions.assertThat(store.stat(backupBucket, o.key()).orElseThrow()
+                        .userMetadata().values()).noneMatch(v -> v.contains(secret));
+                if (o.key().endsWith(".json")) {
+                    org.assertj.core.api.Assertions.assertThat(new String(readAll(store.get(backupBucket, o.key())),
+                            StandardCharsets.UTF_8)).doesNotContain(secret);
+                }
+            }
+        }
+    }
+
+    private static ch.qos.logback.classic.Logger rootLogger() {
+        return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    }
+
     @Override
     public void close() {
+        rootLogger().detachAppender(logs);
         readers.forEach(Reader::close);
         producer.close();
     }

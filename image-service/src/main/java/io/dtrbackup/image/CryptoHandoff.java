@@ -24,7 +24,8 @@ public final class CryptoHandoff {
     private static final int SLICE = 64 * 1024;
 
     /** What crypto-service received and stored. */
-    public record Receipt(long plaintextBytes, String plaintextSha256, long ciphertextBytes, String objectKey) {
+    public record Receipt(long plaintextBytes, String plaintextSha256, String plaintextCrc32c, long ciphertextBytes,
+            String objectKey) {
     }
 
     /** The hand-off did not happen or did not finish; nothing of it was kept. */
@@ -67,7 +68,8 @@ public final class CryptoHandoff {
             }
             JsonNode json = EventCodec.mapper().readTree(body);
             return new Receipt(json.path("plaintextBytes").asLong(-1), json.path("plaintextSha256").asText(""),
-                    json.path("ciphertextBytes").asLong(-1), json.path("objectKey").asText(""));
+                    json.path("plaintextCrc32c").asText(""), json.path("ciphertextBytes").asLong(-1),
+                    json.path("objectKey").asText(""));
         } catch (HandoffException e) {
             throw e;
         } catch (IOException | RuntimeException e) {

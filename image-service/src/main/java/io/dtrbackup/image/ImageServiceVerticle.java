@@ -272,9 +272,11 @@ public final class ImageServiceVerticle extends PipelineVerticle {
         CryptoHandoff.Receipt[] receipt = new CryptoHandoff.Receipt[1];
         VolumeArchiver.Archive archive;
         try {
+            // crypto-service hashes what it receives (SHA-256, for the event); this side only needs the CRC32C
+            // that proves both saw the same bytes, which saves a second SHA-256 pass over the whole tar.
             archive = archiver.archive(engine, volume, writerExecutor(),
                     in -> receipt[0] = handoff.send(event.clusterId(), event.backupId(), KIND, artifactName, in),
-                    progress);
+                    progress, false);
         } catch (VolumeArchiver.ArchiveException e) {
             if (e.getCause() instanceof CryptoHandoff.HandoffException handoffFailure) {
                 LOG.warn("{}; staging the images in the staging bucket instead", handoffFailure.getMessage());
@@ -282,16 +284,17 @@ public final class ImageServiceVerticle extends PipelineVerticle {
             }
             throw e;
         }
-        if (receipt[0].plaintextBytes() != archive.sizeBytes() || !archive.sha256().equals(receipt[0].plaintextSha256())) {
+        if (receipt[0].plaintextBytes() != archive.sizeBytes() || !archive.crc32c().equals(receipt[0].plaintextCrc32c())
+                || !receipt[0].plaintextSha256().matches("[0-9a-f]{64}")) {
             throw new VolumeArchiver.ArchiveException("crypto-service at " + handoff.endpoint() + " received "
-                    + receipt[0].plaintextBytes() + " bytes with SHA-256 " + receipt[0].plaintextSha256()
-                    + " but image-service sent " + archive.sizeBytes() + " bytes with SHA-256 " + archive.sha256()
+                    + receipt[0].plaintextBytes() + " bytes with CRC32C " + receipt[0].plaintextCrc32c()
+                    + " but image-service sent " + archive.sizeBytes() + " bytes with CRC32C " + archive.crc32c()
                     + ": the data was damaged on the way, nothing is recorded as staged; check the network between "
                     + "the two services and run the backup again", null);
         }
         LOG.info("handed {} to crypto-service at {}: stored encrypted as {}", artifactName, handoff.endpoint(),
                 receipt[0].objectKey());
-        return archive;
+        return archive.withSha256(receipt[0].plaintextSha256());
     }
 
     private void upload(String bucket, String key, InputStream in, Map<String, String> metadata) {

@@ -45,15 +45,18 @@ class CryptoHandoffTest {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
+            java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
             long n = 0;
             try (InputStream in = exchange.getRequestBody()) {
                 byte[] buffer = new byte[8192];
                 for (int r; (r = in.read(buffer)) > 0; n += r) {
                     sha.update(buffer, 0, r);
+                    crc.update(buffer, 0, r);
                 }
             }
             String body = echoDigest
                     ? "{\"plaintextBytes\":" + n + ",\"plaintextSha256\":\"" + HexFormat.of().formatHex(sha.digest())
+                            + "\",\"plaintextCrc32c\":\"" + String.format("%08x", crc.getValue())
                             + "\",\"ciphertextBytes\":" + (n + 100) + ",\"objectKey\":\"c/b/x.tar.gpg\"}"
                     : "{\"error\":\"all hand-off slots are busy\"}";
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -82,6 +85,9 @@ class CryptoHandoffTest {
         assertThat(receipt.plaintextSha256())
                 .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(tar)));
         assertThat(receipt.objectKey()).isEqualTo("c/b/x.tar.gpg");
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(tar);
+        assertThat(receipt.plaintextCrc32c()).isEqualTo(String.format("%08x", crc.getValue()));
     }
 
     @Test

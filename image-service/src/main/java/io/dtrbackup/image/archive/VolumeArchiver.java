@@ -31,9 +31,14 @@ public final class VolumeArchiver {
         void files(long files);
     }
 
-    /** What was archived. */
-    public record Archive(long sizeBytes, String sha256, long entryCount, long fileCount, long blobCount,
-            long contentBytes, String listingSha256) {
+    /** What was archived; {@code sha256} is null when the archive was made without it (see {@link #archive}). */
+    public record Archive(long sizeBytes, String sha256, String crc32c, long entryCount, long fileCount,
+            long blobCount, long contentBytes, String listingSha256) {
+        /** The same archive with the SHA-256 another party computed over the same bytes. */
+        public Archive withSha256(String digest) {
+            return new Archive(sizeBytes, digest, crc32c, entryCount, fileCount, blobCount, contentBytes,
+                    listingSha256);
+        }
     }
 
     /** The archive could not be produced; the message names the cause and what to do. */
@@ -53,6 +58,15 @@ public final class VolumeArchiver {
 
     public Archive archive(DockerEngine engine, RegistryVolume volume, Executor writerExecutor, Upload upload,
             Progress progress) throws ArchiveException {
+        return archive(engine, volume, writerExecutor, upload, progress, true);
+    }
+
+    /**
+     * @param sha256 false: only size and CRC32C, for a consumer that computes the SHA-256 itself (crypto-service's
+     *     hand-off) and whose result is then cross-checked by the CRC32C
+     */
+    public Archive archive(DockerEngine engine, RegistryVolume volume, Executor writerExecutor, Upload upload,
+            Progress progress, boolean sha256) throws ArchiveException {
         DockerEngine.Response response;
         try {
             // Opened here, before the upload starts: a gone container fails without touching S3.
@@ -83,7 +97,7 @@ public final class VolumeArchiver {
         }
 
         Exception uploadFailure = null;
-        DigestingInputStream digesting = new DigestingInputStream(pipe.source(), progress);
+        DigestingInputStream digesting = new DigestingInputStream(pipe.source(), progress, sha256);
         try {
             upload.consume(digesting);
         } catch (Exception e) {
@@ -116,7 +130,8 @@ public final class VolumeArchiver {
         if (digesting.bytesRead() == 0) {
             throw new ArchiveException("the upload did not read the archive", null);
         }
-        return new Archive(digesting.bytesRead(), digesting.sha256(), result.entryCount(), result.fileCount(),
+        return new Archive(digesting.bytesRead(), sha256 ? digesting.sha256() : null, digesting.crc32c(),
+                result.entryCount(), result.fileCount(),
                 result.blobCount(), result.contentBytes(), result.listingSha256());
     }
 }
