@@ -82,6 +82,8 @@ public final class DtrSimulator implements AutoCloseable {
     private final Map<String, Map<SimulatedUcp, Set<String>>> clusters = new LinkedHashMap<>();
     /** versions whose docker/dtr image this simulator installed -> events pad bytes. */
     private final Map<String, Long> installed = new LinkedHashMap<>();
+    /** versions whose docker/dtr image this simulator installed -> seconds each backup waits (0: none). */
+    private final Map<String, Integer> exportSeconds = new LinkedHashMap<>();
     private volatile boolean closed;
 
     private DtrSimulator(String dockerHost) {
@@ -334,13 +336,24 @@ public final class DtrSimulator implements AutoCloseable {
      * Returns the image reference.
      */
     public String installDtrImage(String version, SimulatedUcp ucp, long metadataPadBytes) {
+        return installDtrImage(version, ucp, metadataPadBytes, 0);
+    }
+
+    /**
+     * Like {@link #installDtrImage(String, SimulatedUcp, long)}, with each {@code backup} waiting
+     * {@code exportSeconds} before it writes the tar: on a real cluster the RethinkDB export runs on the DTR
+     * node and takes that long while the backup host only waits (for benchmarks of that regime).
+     */
+    public String installDtrImage(String version, SimulatedUcp ucp, long metadataPadBytes, int exportSeconds) {
         checkOpen();
         DtrVersion.parse(version);
         synchronized (this) {
             clusters.computeIfAbsent(version, v -> new LinkedHashMap<>()).computeIfAbsent(ucp, u -> new LinkedHashSet<>());
             Long previous = installed.put(version, metadataPadBytes);
-            if (previous == null || previous != metadataPadBytes) {
-                buildDataImage(version, metadataPadBytes);
+            Integer previousExport = exportSeconds(version, exportSeconds);
+            if (previous == null || previous != metadataPadBytes || previousExport == null
+                    || previousExport != exportSeconds) {
+                buildDataImage(version, metadataPadBytes, exportSeconds);
             }
         }
         buildDtrImage(version);
@@ -367,7 +380,11 @@ public final class DtrSimulator implements AutoCloseable {
     }
 
     /** Script, tar fragments and trailer: depends on the version and the padding only. */
-    private void buildDataImage(String version, long pad) {
+    private Integer exportSeconds(String version, int seconds) {
+        return exportSeconds.put(version, seconds);
+    }
+
+    private void buildDataImage(String version, long pad, int exportSeconds) {
         DtrVersion v = DtrVersion.parse(version);
         String script = resource("dtr-standin.sh")
                 .replace("@VERSION@", version)
@@ -382,6 +399,9 @@ public final class DtrSimulator implements AutoCloseable {
                     + "ENTRYPOINT [\"/bin/sh\", \"/dtr/dtr.sh\"]\n").getBytes(StandardCharsets.UTF_8));
             ctx.file("dtr/dtr.sh", 0755, script.getBytes(StandardCharsets.UTF_8));
             ctx.file("dtr/frag/trailer", 0644, DtrMetadataTar.TRAILER);
+            if (exportSeconds > 0) {
+                ctx.file("dtr/export-seconds", 0644, String.valueOf(exportSeconds).getBytes(StandardCharsets.UTF_8));
+            }
             for (String top : tops) {
                 String dir = "dtr/frag/" + top;
                 ctx.file(dir + "00-head", 0644, DtrMetadataTar.head(top));

@@ -100,6 +100,8 @@ fi
 [ -n "$rid" ] || fatal "Missing required argument: --existing-replica-id"
 
 log INFO "Beginning backup"
+# A real export runs on the DTR node for a while; benchmarks can model that (DtrSimulator exportSeconds).
+if [ -s /dtr/export-seconds ]; then sleep "$(cat /dtr/export-seconds)"; fi
 nurl=${url%/}
 case "$nurl" in *://*) ;; *) nurl="https://$nurl" ;; esac
 debug "UCP URL: $nurl, username: $user, replica: $rid, DTR $V"

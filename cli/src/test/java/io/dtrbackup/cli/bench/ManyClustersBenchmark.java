@@ -82,11 +82,13 @@ import org.slf4j.LoggerFactory;
  * (unset: the services' default, 2), bench.partSizeMiB (unset: the services' default S3_PART_SIZE_MB, 64),
  * bench.sharedEngine (true: endpoint 1 is the shared engine), bench.warmup (0: backups run through each
  * fresh stack before the measured batch, so the services' JVMs are warm),
- * bench.smallBlobs (240), bench.timeoutMin (15).
+ * bench.smallBlobs (240), bench.timeoutMin (15), bench.dtrExportSeconds (0: the stand-in docker/dtr waits this
+ * long before it writes the tar, as a real cluster's RethinkDB export keeps the backup host waiting).
  */
 class ManyClustersBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(ManyClustersBenchmark.class);
     static final String VERSION = "2.9.4";
+    static final int EXPORT_SECONDS = Integer.getInteger("bench.dtrExportSeconds", 0);
 
     @TempDir
     Path dir;
@@ -132,11 +134,13 @@ class ManyClustersBenchmark {
                     + " over %d Docker endpoints %s; volume per replica %.2f MB in %d files (%d entries); set-up of the"
                     + " replicas %.0f s; %d cores; topic partitions %d; MAX_CONCURRENT_JOBS %s; S3_PART_SIZE_MB %s; services"
                     + " java -Xmx256m -XX:+UseSerialGC -jar, production defaults otherwise; warm-up backups per run before"
-                    + " the measurement: %d.%n", clusters, VERSION, engines.size(),
+                    + " the measurement: %d; the stand-in docker/dtr backup waits %d s (a remote export).%n", clusters,
+                    VERSION, engines.size(),
                     engines, sample.totalBytes() / 1e6, files, sample.entries().size(), setupSeconds,
                     Runtime.getRuntime().availableProcessors(), partitions(),
                     System.getProperty("bench.maxConcurrentJobs", "default (2)"),
-                    System.getProperty("bench.partSizeMiB", "default (64)"), Integer.getInteger("bench.warmup", 0));
+                    System.getProperty("bench.partSizeMiB", "default (64)"), Integer.getInteger("bench.warmup", 0),
+                    EXPORT_SECONDS);
             LOG.info(header);
             List<RunResult> results = new ArrayList<>();
             for (int i = 0; i < instanceCounts.size(); i++) {
@@ -220,7 +224,7 @@ class ManyClustersBenchmark {
                 PrivateDockerEngine engine = engines.get(e);
                 // One build with every UCP and replica the simulator made (rebuilding per replica costs seconds each).
                 all.stream().filter(c -> c.engine() == engine).findFirst().ifPresent(c ->
-                        installs.add(pool.submit(() -> sim.installDtrImage(VERSION, c.replica().ucp()))));
+                        installs.add(pool.submit(() -> sim.installDtrImage(VERSION, c.replica().ucp(), 0, EXPORT_SECONDS))));
             }
             for (Future<String> f : installs) {
                 f.get();
