@@ -292,7 +292,15 @@ class ManyClustersBenchmark {
                 }
                 List<RunMonitor.Proc> procs = new ArrayList<>();
                 for (int i = 1; i <= instances; i++) {
-                    ServiceProcesses set = new ServiceProcesses(env, logs.resolve(label).resolve("instance-" + i));
+                    Map<String, String> instanceEnv = new java.util.LinkedHashMap<>(env);
+                    if (i > 1) {
+                        // One host: each crypto-service instance listens on its own hand-off port, and the
+                        // image-service of the same set hands off to it (any instance can confirm any receipt).
+                        instanceEnv.putAll(io.dtrbackup.cli.EmbeddedStack.handoffSettings(
+                                Files.createDirectories(runDir.resolve("handoff-" + i))));
+                    }
+                    ServiceProcesses set = new ServiceProcesses(instanceEnv,
+                            logs.resolve(label).resolve("instance-" + i));
                     sets.add(set);
                     set.startAll();
                     for (ServiceProcesses.Service s : set.all()) {
