@@ -37,6 +37,10 @@ public final class BoundedPipe {
 
     private final BlockingQueue<byte[]> free;
     private final BlockingQueue<Chunk> full;
+    private final int maxChunks;
+    private final int chunkSize;
+    /** Chunks allocated so far (by the writer, on demand): a small stream never pays for the whole pipe. */
+    private volatile int allocated;
     private final Sink sink = new Sink();
     private final Source source = new Source();
     private volatile Throwable writerFailure;
@@ -54,9 +58,13 @@ public final class BoundedPipe {
         }
         free = new ArrayBlockingQueue<>(chunks);
         full = new ArrayBlockingQueue<>(chunks + 1);
-        for (int i = 0; i < chunks; i++) {
-            free.add(new byte[chunkSize]);
-        }
+        maxChunks = chunks;
+        this.chunkSize = chunkSize;
+    }
+
+    /** How many chunks the writer has allocated so far (at most the pipe's size). */
+    int allocatedChunks() {
+        return allocated;
     }
 
     /** The writer's end; close it to signal the end of the data. */
@@ -131,6 +139,14 @@ public final class BoundedPipe {
 
         private byte[] take() throws IOException {
             try {
+                byte[] reused = free.poll();
+                if (reused != null) {
+                    return reused;
+                }
+                if (allocated < maxChunks) {
+                    allocated++; // only the writer allocates
+                    return new byte[chunkSize];
+                }
                 while (true) {
                     checkReader();
                     byte[] buffer = free.poll(POLL_MS, TimeUnit.MILLISECONDS);

@@ -51,6 +51,31 @@ class BoundedPipeTest {
     }
 
     @Test
+    void chunksAreAllocatedOnDemandSoASmallStreamCostsOneChunkAndABigOneNoMoreThanThePipe() throws Exception {
+        BoundedPipe small = new BoundedPipe(16, 1 << 20);
+        try (var sink = small.sink()) {
+            sink.write(new byte[60_000]);
+        }
+        assertThat(small.source().readAllBytes()).hasSize(60_000);
+        assertThat(small.allocatedChunks()).isEqualTo(1);
+
+        BoundedPipe big = new BoundedPipe(4, 4096);
+        Thread writer = new Thread(() -> {
+            try (var sink = big.sink()) {
+                for (int i = 0; i < 1000; i++) {
+                    sink.write(new byte[1000]);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        writer.start();
+        assertThat(big.source().readAllBytes()).hasSize(1_000_000);
+        writer.join();
+        assertThat(big.allocatedChunks()).isBetween(1, 4);
+    }
+
+    @Test
     void aWriterFailureReachesTheReader() throws Exception {
         BoundedPipe pipe = new BoundedPipe(2, 4096);
         pipe.sink().write(new byte[5000]);
