@@ -73,6 +73,8 @@ final class FaultStack implements AutoCloseable {
     final SimulatedReplica replica;
     final ServiceProcesses services;
     final MinioClient minio;
+    /** The token image-service hands the images tar to crypto-service with (a secret like the others). */
+    final String handoffToken;
     final List<BackupEvent> status = new CopyOnWriteArrayList<>();
     private final KafkaProducer<String, byte[]> producer;
     private final Thread reader;
@@ -121,6 +123,7 @@ final class FaultStack implements AutoCloseable {
         env.put(CommonConfig.CLUSTERS_FILE.envName(), clusters.toString());
         env.put("DTR_BACKUP_PASSPHRASE_FILE", passphrase.toString());
         env.put("DTR_BACKUP_SCHEDULER_ENABLED", "false");
+        handoffToken = Files.readString(Path.of(env.get("DTR_BACKUP_HANDOFF_TOKEN_FILE"))).trim();
         // Kept after the run (target/fault-logs/<name>/<service>.log); the secrets scan reads them too.
         services = new ServiceProcesses(env, Path.of("target", "fault-logs", name).toAbsolutePath());
         perService.forEach(services::withEnv);

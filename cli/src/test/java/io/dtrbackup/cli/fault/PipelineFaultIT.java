@@ -409,7 +409,7 @@ class PipelineFaultIT {
     @Order(60)
     void noSecretAppearsInAnyTopicLogObjectMetadataOrJsonObject() throws Exception {
         Map<String, String> secrets = Map.of("UCP password", FaultStack.UCP_PASSWORD, "backup passphrase",
-                FaultStack.PASSPHRASE, "S3 secret key", stack.s3.secretKey());
+                FaultStack.PASSPHRASE, "S3 secret key", stack.s3.secretKey(), "hand-off token", stack.handoffToken);
         List<String> found = new ArrayList<>();
         int records = 0;
         List<String> topics = stack.kafka.admin().listTopics().names().get().stream()
