@@ -91,12 +91,15 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                 return Future.failedFuture(new ConfigException(ImageServiceConfig.CRYPTO_HANDOFF_URL.envName()
                         + " is set but " + ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE.envName() + " is not"));
             }
-            char[] token = ServiceConfig.readSecret(config.get(ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE));
-            handoff = new CryptoHandoff(handoffUrl, token, config.get(ImageServiceConfig.DOCKER_READ_TIMEOUT));
-            java.util.Arrays.fill(token, '\0');
         }
         layout = new BackupLayout(config.get(CommonConfig.S3_STAGING_BUCKET), config.get(CommonConfig.S3_BACKUP_BUCKET));
         return blocking(() -> {
+            if (handoffUrl != null && !handoffUrl.isBlank()) {
+                // File I/O: here on a worker, with the cluster registry, not on the event loop.
+                char[] token = ServiceConfig.readSecret(config.get(ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE));
+                handoff = new CryptoHandoff(handoffUrl, token, config.get(ImageServiceConfig.DOCKER_READ_TIMEOUT));
+                java.util.Arrays.fill(token, '\0');
+            }
             clusters = ClusterRegistry.load(config.get(CommonConfig.CLUSTERS_FILE));
             if (store == null) {
                 store = MinioObjectStore.fromConfig(config);
