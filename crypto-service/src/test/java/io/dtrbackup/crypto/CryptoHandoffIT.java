@@ -110,8 +110,7 @@ class CryptoHandoffIT {
         String receiptKey = layout.handoffReceiptKey(TestArtifacts.CLUSTER, backup, staged.artifactName());
         assertThat(receipt.path("objectKey").asText()).isEqualTo(objectKey);
         assertThat(env.store.exists(env.backupBucket, receiptKey)).isTrue();
-        assertThat(env.store.list(env.stagingBucket, BackupLayout.backupPrefix(TestArtifacts.CLUSTER, backup)))
-                .as("nothing is staged on the way").isEmpty();
+        env.assertNothingStored(env.stagingBucket, TestArtifacts.CLUSTER, backup); // nothing is staged on the way
 
         // Watchers see the same phase and progress as for a staged artifact.
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
@@ -162,8 +161,7 @@ class CryptoHandoffIT {
         HttpResponse<String> response = put(backup, name, "not-the-token-at-all", TestArtifacts.random(100_000, 3));
         assertThat(response.statusCode()).isEqualTo(401);
         assertThat(response.body()).doesNotContain(token);
-        assertThat(env.store.list(env.backupBucket, BackupLayout.backupPrefix(TestArtifacts.CLUSTER, backup)))
-                .isEmpty();
+        env.assertNothingStored(env.backupBucket, TestArtifacts.CLUSTER, backup);
         assertThat(put(backup, "../escape", token, new byte[10]).statusCode()).isIn(400, 404);
     }
 
@@ -187,8 +185,7 @@ class CryptoHandoffIT {
         }
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(logs.list).anySatisfy(l -> assertThat(
                 l.getFormattedMessage()).contains("hand-off of " + name + " failed, nothing was kept")));
-        assertThat(env.store.list(env.backupBucket, BackupLayout.backupPrefix(TestArtifacts.CLUSTER, backup)))
-                .isEmpty();
+        env.assertNothingStored(env.backupBucket, TestArtifacts.CLUSTER, backup);
         // Its ArtifactStaged, should one come, cannot find anything to confirm.
         ArtifactStaged staged = TestArtifacts.event(layout, backup, ArtifactKind.IMAGES, 24L << 20, "c".repeat(64));
         env.publish(Topics.STAGED, staged);
@@ -211,8 +208,7 @@ class CryptoHandoffIT {
                 .contains("is not what the ArtifactStaged event describes").contains(TestArtifacts.sha256(tar))
                 .contains("d".repeat(64));
         assertThat(encrypted.of(ArtifactEncrypted.class, backup)).isEmpty();
-        assertThat(env.store.list(env.backupBucket, BackupLayout.backupPrefix(TestArtifacts.CLUSTER, backup)))
-                .isEmpty();
+        env.assertNothingStored(env.backupBucket, TestArtifacts.CLUSTER, backup);
     }
 
     @Test
@@ -229,8 +225,7 @@ class CryptoHandoffIT {
         assertThat(response.statusCode()).isEqualTo(500);
         // The upload's own reason, not the encrypting thread's echo of it ("the reader of the pipe stopped").
         assertThat(response.body()).contains("cannot connect").doesNotContain("reader of the pipe");
-        assertThat(env.store.list(env.backupBucket, BackupLayout.backupPrefix(TestArtifacts.CLUSTER, backup)))
-                .isEmpty();
+        env.assertNothingStored(env.backupBucket, TestArtifacts.CLUSTER, backup);
     }
 
     private HttpResponse<String> put(String backup, String artifactName, String bearer, byte[] body) throws Exception {

@@ -161,7 +161,7 @@ class CryptoServiceIT {
         assertThat(failed.kind()).isEqualTo(ArtifactKind.METADATA);
         assertThat(failed.reason()).contains("does not match its ArtifactStaged event").contains(staged.sha256());
         assertThat(encrypted.of(ArtifactEncrypted.class, backup)).isEmpty();
-        assertThat(env.store.list(env.backupBucket, BackupLayout.backupPrefix("prod-east", backup))).isEmpty();
+        env.assertNothingStored(env.backupBucket, "prod-east", backup);
         assertNoPassphraseAnywhere(backup);
     }
 

@@ -11,6 +11,7 @@ import io.dtrbackup.common.events.ArtifactPhase;
 import io.dtrbackup.common.events.ArtifactStaged;
 import io.dtrbackup.common.events.BackupProgress;
 import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.IncompleteUpload;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.topics.Topics;
 import io.dtrbackup.testsupport.EmbeddedKafka;
@@ -59,6 +60,10 @@ class CryptoServiceKillIT {
         vars.put("DTR_BACKUP_KAFKA_PROPERTIES_FILE", kafkaProps.toString());
         vars.put("DTR_BACKUP_S3_PART_SIZE_MB", "16");
         vars.put("DTR_BACKUP_PIPE_BUFFER_MB", "8");
+        // The upload the killed process left is idle from the kill on; a live one adds a 16 MiB part
+        // every fraction of a second, so 5 s without one tells them apart.
+        vars.put("DTR_BACKUP_STALE_UPLOAD_AGE", "5s");
+        vars.put("DTR_BACKUP_STALE_UPLOAD_SWEEP_INTERVAL", "1s");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-cp", System.getProperty("java.class.path"), CryptoServiceMain.class.getName())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -96,6 +101,10 @@ class CryptoServiceKillIT {
             assertThat(encrypted.of(ArtifactEncrypted.class, backup))
                     .as("the artifact finished before the kill; the test needs a bigger artifact").isEmpty();
             assertThat(env.store.list(env.backupBucket, prefix)).as("no partial object is visible").isEmpty();
+            // The kill skipped the abort a failed upload gets: its parts sit in an open upload, billed and unseen.
+            List<IncompleteUpload> left = env.store.incompleteUploads(env.backupBucket, prefix);
+            assertThat(left).as("the killed process's multipart upload is left open (the kill landed mid-upload)")
+                    .hasSize(1);
             assertThat(env.store.exists(env.stagingBucket, staged.stagingKey())).isTrue();
 
             Path log2 = dir.resolve("crypto-2.log");
@@ -107,6 +116,11 @@ class CryptoServiceKillIT {
 
             assertThat(env.store.list(env.backupBucket, prefix)).extracting(ObjectInfo::key)
                     .containsExactlyInAnyOrder(event.objectKey(), event.objectKey() + ".json");
+            // The new process's sweep aborts the upload the killed one left, and only that one.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    env.store.incompleteUploads(env.backupBucket, prefix)).as("open uploads after the sweep").isEmpty());
+            assertThat(Files.readString(log2)).contains("Aborted an abandoned multipart upload of " + env.backupBucket
+                    + "/" + left.get(0).key());
             assertThat(env.store.exists(env.stagingBucket, staged.stagingKey())).isFalse();
 
             Path cipherFile = dir.resolve("images.tar.gpg");

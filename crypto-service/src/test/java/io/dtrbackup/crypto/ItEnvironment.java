@@ -178,6 +178,18 @@ final class ItEnvironment implements AutoCloseable {
         }
     }
 
+    /**
+     * Nothing of the backup is in the bucket: no object, and no incomplete multipart upload either
+     * (listing objects never shows the parts of an upload that was neither completed nor aborted).
+     */
+    void assertNothingStored(String bucket, String clusterId, String backupId) {
+        String prefix = BackupLayout.backupPrefix(clusterId, backupId);
+        org.assertj.core.api.Assertions.assertThat(store.list(bucket, prefix)).as("objects under " + bucket + "/" + prefix)
+                .isEmpty();
+        org.assertj.core.api.Assertions.assertThat(store.incompleteUploads(bucket, prefix))
+                .as("incomplete multipart uploads under " + bucket + "/" + prefix).isEmpty();
+    }
+
     private static ch.qos.logback.classic.Logger rootLogger() {
         return (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     }
