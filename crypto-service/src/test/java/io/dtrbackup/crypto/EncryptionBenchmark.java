@@ -6,6 +6,7 @@ import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.events.ArtifactStaged;
 import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
+import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.EmbeddedS3;
 import io.dtrbackup.testsupport.S3Extension;
 import java.io.BufferedOutputStream;
@@ -46,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * Not a *Test/*IT, so the normal build skips it. Run:
  * {@code mvn -o -B -pl crypto-service verify -DskipITs -Dtest=EncryptionBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  * ({@code -Dbenchmark.mb=1024} sets the size, default 1 GiB of random bytes).
+ *
+ * <p>Targets (the figures docs/services/crypto-service.md claims on a warm JVM): the encryptor at least
+ * 0.75x gpg's MB/s ({@code encryptor-vs-gpg}), and the end-to-end path at least 0.75x a plain upload of the
+ * same bytes ({@code e2e-vs-upload}: the upload, not the encryption, sets the limit).
+ * {@code -Dbench.check=true} fails the run when one is missed (see {@link BenchmarkTargets}).
  */
 @ExtendWith(S3Extension.class)
 class EncryptionBenchmark {
@@ -145,6 +151,11 @@ class EncryptionBenchmark {
                         + "to plain upload {}",
                 mb, RUNS, fmt(g), fmt(gpg), fmt(j), fmt(jce), fmt(j / g), fmt(u), fmt(upload), fmt(e), fmt(e2e),
                 fmt(e / g), fmt(e / u));
+        BenchmarkTargets targets = BenchmarkTargets.of("EncryptionBenchmark")
+                .atLeast("encryptor-vs-gpg", "OpenPgpEncryptor / gpg --symmetric (MB/s)", j / g, 0.75)
+                .atLeast("e2e-vs-upload", "staging -> backup bucket / plain upload (MB/s)", e / u, 0.75);
+        LOG.info(targets.table());
+        targets.check();
     }
 
     private static String writeRandom(Path file, long size) throws IOException {

@@ -6,6 +6,7 @@ import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.image.archive.VolumeArchiver;
 import io.dtrbackup.image.docker.DockerEngine;
 import io.dtrbackup.image.docker.RegistryVolume;
+import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.DockerExtension;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedS3;
@@ -41,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * client (the {@code docker cp} CLI, or this JVM as a whole) and, for the JVM rows, by the tar
  * writer thread and the consuming (hashing) thread: with two cores and the engine needing one,
  * the client's CPU is what decides the ratio.
+ *
+ * <p>Target: image-service's archive path (volume -> /dev/null) at least 0.8x {@code docker cp}
+ * ({@code archive-vs-docker-cp}). {@code -Dbench.check=true} fails the run when it is missed (see
+ * {@link BenchmarkTargets}); without it the target is printed only.
  */
 @ExtendWith({DockerExtension.class, S3Extension.class})
 class ImageArchiveBenchmark {
@@ -159,8 +164,11 @@ class ImageArchiveBenchmark {
                 load, loadAverage(), volume.destination(), cpMedian, cp, median(raw), raw, median(raw) / cpMedian,
                 nullMedian, toNull, nullMedian / cpMedian, stagedMedian, staged, stagedMedian / cpMedian,
                 cpuCp.format(gb), cpuRaw.format(gb), cpuNull.format(gb), cpuStaged.format(gb));
-        LOG.info(report);
+        BenchmarkTargets targets = BenchmarkTargets.of("ImageArchiveBenchmark").atLeast("archive-vs-docker-cp",
+                "volume -> /dev/null / docker cp (MB/s of content)", nullMedian / cpMedian, 0.8);
+        LOG.info(report + targets.table());
         assertThat(nullMedian).isPositive();
+        targets.check();
     }
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();

@@ -8,6 +8,7 @@ import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.docker.DockerClients;
+import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.DockerExtension;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedS3;
@@ -37,6 +38,12 @@ import org.slf4j.LoggerFactory;
  * (docker CLI, same flags, same padded stand-in), measured in the same run: median of 3 each, and
  * the ratio. Not run by surefire/failsafe (*Test / *IT); see docs/services/metadata-service.md.
  * Size: {@code -Dbenchmark.mb=300}.
+ *
+ * <p>Target (docs/services/metadata-service.md): with {@code -Dbenchmark.store=discard} the capture keeps
+ * up with {@code docker run > file} (ratio at least 1.0, {@code capture-vs-docker-run}); into S3Proxy it is
+ * bound by the in-JVM multipart upload, and the target is the floor of the documented runs, 0.2
+ * ({@code staged-capture-vs-docker-run}). {@code -Dbench.check=true}
+ * fails the run when it is missed (see {@link BenchmarkTargets}).
  */
 @ExtendWith({S3Extension.class, DockerExtension.class})
 class MetadataCaptureBenchmark {
@@ -122,6 +129,15 @@ class MetadataCaptureBenchmark {
                 + "  ratio capture / docker run             : %.2f", size / 1_000_000, bufferMb,
                 discard ? "discard" : "S3 staging", fmt(capture), c,
                 fmt(cli), d, c / d));
+        BenchmarkTargets targets = BenchmarkTargets.of("MetadataCaptureBenchmark");
+        if (discard) {
+            targets.atLeast("capture-vs-docker-run", "capture -> discard / docker run > file (MB/s)", c / d, 1.0);
+        } else {
+            targets.atLeast("staged-capture-vs-docker-run", "capture -> S3 staging / docker run > file (MB/s)", c / d,
+                    0.2);
+        }
+        LOG.info(targets.table());
+        targets.check();
     }
 
     private static double median(List<Double> values) {

@@ -1,6 +1,7 @@
 package io.dtrbackup.verify;
 
 import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.RegistryTreeGenerator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;
 import io.dtrbackup.verify.openpgp.Decrypted;
@@ -27,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * <p>The artifact is a registry-like tar (large random blobs plus small files); verification is the
  * whole job: decrypt with the MDC checked, plaintext SHA-256, ciphertext SHA-256, tar walk and every
  * blob re-hashed against its path. gpg only decrypts and lists.
+ *
+ * <p>Target: the fast path at least 0.5x gpg's MB/s ({@code verify-vs-gpg}). {@code -Dbench.check=true}
+ * fails the run when it is missed (see {@link BenchmarkTargets}); without it the target is printed only.
+ * {@code -Dverify.bench.runs=N} sets the number of timed runs (3).
  */
 class VerifyBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(VerifyBenchmark.class);
@@ -82,11 +87,15 @@ class VerifyBenchmark {
                     + "  gpg -d | tar -t          : %7.0f MB/s  (runs %s s)%n"
                     + "  verify (fast CFB path)   : %7.0f MB/s  (runs %s s)  decrypt+MDC+SHA-256 x2+tar walk+blob re-hash%n"
                     + "  verify (Bouncy Castle)   : %7.0f MB/s  (1 run)%n"
-                    + "  ratio fast / gpg         : %7.2f  (target >= 0.5)%n",
+                    + "  ratio fast / gpg         : %7.2f%n",
                     size / 1_000_000, blobs, runs, gpgMbs, round(gpgSeconds), fastMbs, round(fastSeconds),
                     size / 1e6 / bcSeconds, fastMbs / gpgMbs);
+            BenchmarkTargets targets = BenchmarkTargets.of("VerifyBenchmark")
+                    .atLeast("verify-vs-gpg", "verify fast path / gpg -d | tar -t (MB/s)", fastMbs / gpgMbs, 0.5);
+            report += targets.table();
             LOG.info(report);
             Files.writeString(dir.resolve("result.txt"), report);
+            targets.check();
         }
     }
 

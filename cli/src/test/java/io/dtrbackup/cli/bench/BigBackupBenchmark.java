@@ -19,6 +19,7 @@ import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
@@ -63,6 +64,10 @@ import picocli.CommandLine;
  * Not run by the build (neither *Test nor *IT); see docs/benchmarks.md for the command.
  * Knobs (system properties): bench.sizeMiB (2048), bench.repeats (3), bench.partSizeMiB (64),
  * bench.uploadConcurrency (2), bench.aws (/usr/bin/aws), bench.warmup (1: untimed backups before the repeats).
+ *
+ * <p>Target: faster than the scripted peer, pipeline median / peer median at most 1.0
+ * ({@code pipeline-vs-peer}). {@code -Dbench.check=true} fails the run when it is missed (see
+ * {@link BenchmarkTargets}); without it the target is printed only.
  */
 class BigBackupBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(BigBackupBenchmark.class);
@@ -222,8 +227,12 @@ class BigBackupBenchmark {
         for (ServiceProcesses.Service s : services.all()) {
             report.append(String.format("  %-18s %6d MiB%n", s.name(), vmHwmKib(s.process()) / 1024));
         }
+        BenchmarkTargets targets = BenchmarkTargets.of("BigBackupBenchmark").atMost("pipeline-vs-peer",
+                "pipeline / peer (median seconds)", median(pipeline) / median(peer), 1.0);
+        report.append(targets.table());
         LOG.info(report.toString());
         Files.writeString(logs.resolve("big-backup-report.txt"), report.toString());
+        targets.check();
     }
 
     private PipelineRun backup(EmbeddedKafka kafka, Path connection, SimulatedReplica replica) throws Exception {

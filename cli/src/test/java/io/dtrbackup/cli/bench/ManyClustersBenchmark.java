@@ -27,6 +27,7 @@ import io.dtrbackup.common.kafka.TopicCreator;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
@@ -84,6 +85,12 @@ import org.slf4j.LoggerFactory;
  * fresh stack before the measured batch, so the services' JVMs are warm),
  * bench.smallBlobs (240), bench.timeoutMin (15), bench.dtrExportSeconds (0: the stand-in docker/dtr waits this
  * long before it writes the tar, as a real cluster's RethinkDB export keeps the backup host waiting).
+ *
+ * <p>Target: when the backups wait on the clusters ({@code bench.dtrExportSeconds} above 0), more instances
+ * add throughput: backups/min of each larger instance count at least 1.0x the first count's (medians;
+ * {@code throughput-<n>-vs-<first>}). With the CPU-bound defaults no throughput target applies (on two cores
+ * a second instance costs throughput; docs/benchmarks.md). {@code -Dbench.check=true} fails the run when a
+ * target is missed (see {@link BenchmarkTargets}); an incomplete backup fails the run in any case.
  */
 class ManyClustersBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(ManyClustersBenchmark.class);
@@ -176,10 +183,24 @@ class ManyClustersBenchmark {
                         median(b, RunResult::steadyPerMinute) / median(a, RunResult::steadyPerMinute),
                         median(b, RunResult::wallSeconds) / median(a, RunResult::wallSeconds)));
             }
+            BenchmarkTargets targets = BenchmarkTargets.of("ManyClustersBenchmark");
+            if (EXPORT_SECONDS > 0) {
+                List<RunResult> first = byCount.get(counts.get(0));
+                for (int i = 1; i < counts.size(); i++) {
+                    if (counts.get(i) > counts.get(0)) {
+                        targets.atLeast("throughput-" + counts.get(i) + "-vs-" + counts.get(0), "backups/min, "
+                                + counts.get(i) + " instances / " + counts.get(0) + " (medians)",
+                                median(byCount.get(counts.get(i)), RunResult::perMinute)
+                                        / median(first, RunResult::perMinute), 1.0);
+                    }
+                }
+            }
+            summary.append(targets.table());
             String full = header + results.stream().map(RunResult::report).collect(Collectors.joining("\n"))
                     + summary.substring(header.length());
             Files.writeString(logs.resolve("many-clusters-report.txt"), full);
             LOG.info("\n{}", full);
+            targets.check();
         } finally {
             simulators.forEach(DtrSimulator::close);
             engines.forEach(PrivateDockerEngine::close);
