@@ -2,18 +2,25 @@ package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
 import io.dtrbackup.common.events.BackupRequested;
 import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.testsupport.SecretScan;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 class CommandLineTest {
@@ -95,8 +102,15 @@ class CommandLineTest {
     @Test
     void connectionPrecedenceIsFlagThenEnvThenFileThenDefault() throws Exception {
         Path file = tmp.resolve(".dtr-backup/connection.json");
-        new ConnectionFile("file:9092", null, "http://file:9000", null, "/f/access", "/f/secret", null, "file-bucket",
-                "/f/pass", null, null, "/f/clusters.yaml", null).write(file);
+        // Real secret files, so the connection file could carry their content instead of their paths.
+        String accessKey = SecretScan.secret("access-key");
+        String secretKey = SecretScan.secret("secret-key");
+        String passphrase = SecretScan.secret("passphrase");
+        Path access = Secrets.write(tmp.resolve("f/access"), accessKey);
+        Path secret = Secrets.write(tmp.resolve("f/secret"), secretKey);
+        Path pass = Secrets.write(tmp.resolve("f/pass"), passphrase);
+        new ConnectionFile("file:9092", null, "http://file:9000", null, access.toString(), secret.toString(), null,
+                "file-bucket", pass.toString(), null, null, "/f/clusters.yaml", null).write(file);
         CommandLine cmd = DtrBackupCli.commandLine();
         var parsed = cmd.parseArgs("list", "--s3-endpoint", "http://flag:9000");
         ConnectionOptions options = ((ListCommand) parsed.subcommand().commandSpec().userObject()).connection;
@@ -104,14 +118,65 @@ class CommandLineTest {
         assertThat(c.s3Endpoint()).isEqualTo("http://flag:9000");
         assertThat(c.bootstrapServers()).isEqualTo("env:9092");
         assertThat(c.backupBucket()).isEqualTo("file-bucket");
-        assertThat(c.s3AccessKeyFile()).isEqualTo(Path.of("/f/access"));
-        assertThat(c.passphraseFile()).isEqualTo(Path.of("/f/pass"));
+        assertThat(c.s3AccessKeyFile()).isEqualTo(access);
+        assertThat(c.passphraseFile()).isEqualTo(pass);
         assertThat(c.stagingBucket()).isEqualTo("dtr-backup-staging");
         assertThat(c.s3Region()).isEqualTo("us-east-1");
         assertThat(c.source()).isEqualTo(file);
         // The connection file names secret files, never secrets, and only its owner may read it.
-        assertThat(Files.readString(file)).contains("/f/access").doesNotContain("\"secret\"");
+        String written = Files.readString(file);
+        assertThat(written).contains(access.toString()).contains(secret.toString()).contains(pass.toString());
+        assertThat(SecretScan.foundIn(written, accessKey, secretKey, passphrase))
+                .as("a secret (bare, base64 or hex) in the connection file: %s", written).isEmpty();
         assertThat(Files.getPosixFilePermissions(file)).hasSize(2);
+    }
+
+    @Test
+    void secretsTheCommandsReadNeverReachTheirOutput() throws Exception {
+        String accessKey = SecretScan.secret("access-key");
+        String secretKey = SecretScan.secret("secret-key");
+        String line1 = SecretScan.secret("passphrase-line1");
+        String line2 = SecretScan.secret("passphrase-line2");
+        String passphrase = SecretScan.secret("passphrase");
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        Path access = Secrets.write(tmp.resolve("s/access"), accessKey);
+        Path secret = Secrets.write(tmp.resolve("s/secret"), secretKey);
+        Path twoLines = Secrets.write(tmp.resolve("s/two-lines"), line1 + "\n" + line2);
+        Path pass = Secrets.write(tmp.resolve("s/pass"), passphrase);
+        Path connection = tmp.resolve("connection.json");
+        new ConnectionFile("127.0.0.1:" + closedPort, null, "http://127.0.0.1:" + closedPort, null, access.toString(),
+                secret.toString(), null, "b", twoLines.toString(), null, null, null, null).write(connection);
+
+        // The passphrase file is read and refused: the error names the file, not its lines.
+        Run refused = run("fetch", "bk-x", "--out", tmp.resolve("out").toString(), "--connection", connection.toString());
+        assertThat(refused.code()).isEqualTo(ExitCodes.ERROR);
+        assertThat(refused.err()).contains("more than one line").contains(twoLines.toString());
+        assertThat(SecretScan.foundIn(refused.out() + refused.err(), line1, line2, accessKey, secretKey))
+                .as("a secret (bare, base64 or hex) in the refused fetch's output: %s", refused).isEmpty();
+
+        // Passphrase and S3 keys read, then S3 cannot be reached: the error says so, without a key.
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        log.start();
+        root.addAppender(log);
+        Run unreachable;
+        try {
+            unreachable = run("fetch", "bk-x", "--out", tmp.resolve("out").toString(), "--connection",
+                    connection.toString(), "--passphrase-file", pass.toString());
+        } finally {
+            root.detachAppender(log);
+        }
+        assertThat(unreachable.code()).as("%s", unreachable).isNotZero();
+        assertThat(unreachable.err()).startsWith("error: ");
+        assertThat(SecretScan.foundIn(unreachable.out() + unreachable.err(), passphrase, accessKey, secretKey))
+                .as("a secret (bare, base64 or hex) in the failed fetch's output: %s", unreachable).isEmpty();
+        String logged = log.list.stream().map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? ""
+                : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy()))).collect(Collectors.joining("\n"));
+        assertThat(SecretScan.foundIn(logged, passphrase, accessKey, secretKey))
+                .as("a secret (bare, base64 or hex) in the failed fetch's log: %s", logged).isEmpty();
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.dtrbackup.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.events.ArtifactSkipped;
@@ -23,7 +25,9 @@ import io.dtrbackup.common.status.BackupOutcome;
 import io.dtrbackup.common.status.BackupStatus;
 import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.InMemoryObjectStore;
+import io.dtrbackup.testsupport.SecretScan;
 import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +35,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /** Manifest content, completion, failure clean-up and retention, on an in-memory store. */
 class BackupFinisherTest {
@@ -40,6 +46,9 @@ class BackupFinisherTest {
     final BackupLayout layout = new BackupLayout("staging", "backups");
     final List<BackupEvent> published = new ArrayList<>();
     final BackupFinisher.Sink sink = (e, first, more) -> published.add(e);
+
+    /** The backup passphrase the fixtures' artifacts are encrypted with. */
+    final String passphrase = SecretScan.secret("finisher-passphrase");
 
     BackupStatus verifiedBackup(String cluster, String backup, boolean skipImages, StorageKind storage) throws Exception {
         store.ensureBucket("backups");
@@ -53,7 +62,7 @@ class BackupFinisherTest {
                 "20260101-02_00_00", Instant.now().minusSeconds(60)));
         for (ArtifactKind k : expected) {
             byte[] plain = k == ArtifactKind.METADATA ? Fixtures.metadataTar() : Fixtures.imagesTar(1);
-            byte[] cipher = Fixtures.encrypt(plain, "pw", "x");
+            byte[] cipher = Fixtures.encrypt(plain, passphrase, "x");
             String key = layout.encryptedKey(cluster, backup, BackupLayout.artifactName(k, "2.9.4", "20260101-02_00_00"));
             store.put("backups", key, new ByteArrayInputStream(cipher), cipher.length, Map.of(), "x");
             s.apply(new ArtifactStaged(1, EventIds.deterministic(backup, "ArtifactStaged", k), backup, cluster,
@@ -72,12 +81,31 @@ class BackupFinisherTest {
     }
 
     @Test
-    void completionWritesTheManifestThenPublishesCompletedAndRecorded() throws Exception {
+    void completionWritesTheManifestThenPublishesCompletedAndRecorded(@TempDir Path dir) throws Exception {
         BackupStatus s = verifiedBackup("c1", "bk-1", false, StorageKind.FILESYSTEM);
         assertThat(s.outcome()).contains(BackupOutcome.completed());
         store.put("staging", layout.stagedRecordKey("c1", "bk-1", ArtifactKind.METADATA),
                 new ByteArrayInputStream(new byte[] {1}), 1, Map.of(), "x");
-        BackupCompleted done = new BackupFinisher(store, layout, null, sink).complete(s);
+        // The finisher holds the cluster registry, whose cluster names its UCP password file.
+        String ucpPassword = SecretScan.secret("finisher-ucp-password");
+        Path passwordFile = Files.writeString(dir.resolve("ucp-password"), ucpPassword + "\n");
+        ClusterRegistry registry = ClusterRegistry.load(Files.writeString(dir.resolve("clusters.yaml"), """
+                clusters:
+                  - id: c1
+                    docker: { endpoint: "unix:///var/run/docker.sock" }
+                    ucp: { url: "https://ucp", username: a, passwordFile: "%s", fetchCa: true }
+                """.formatted(passwordFile)));
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+                BackupFinisher.class);
+        log.start();
+        logger.addAppender(log);
+        BackupCompleted done;
+        try {
+            done = new BackupFinisher(store, layout, registry, sink).complete(s);
+        } finally {
+            logger.detachAppender(log);
+        }
 
         Manifest m = EventCodec.mapper().readValue(store.bytes("backups", layout.manifestKey("c1", "bk-1")), Manifest.class);
         assertThat(m.formatVersion()).isEqualTo(1);
@@ -92,8 +120,20 @@ class BackupFinisherTest {
         assertThat(m.timings().artifacts().get("metadata").stagingMs()).isEqualTo(1000);
         assertThat(m.timings().totalMs()).isGreaterThanOrEqualTo(60_000);
         assertThat(m.notIncluded()).hasSize(2);
-        String json = new String(store.bytes("backups", layout.manifestKey("c1", "bk-1")));
-        assertThat(json).doesNotContain("\"pw\"");
+        // Neither secret, in any form, in what completion wrote, published or logged.
+        String json = new String(store.bytes("backups", layout.manifestKey("c1", "bk-1")), StandardCharsets.UTF_8);
+        String metadata = store.stat("backups", layout.manifestKey("c1", "bk-1")).orElseThrow().userMetadata()
+                .toString();
+        String events = published.stream().map(e -> new String(EventCodec.encode(e), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("\n"));
+        String logged = log.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
+        assertThat(logged).contains("manifest written");
+        for (var text : Map.of("the manifest", json, "the manifest's metadata", metadata, "the published events",
+                events, "the log", logged).entrySet()) {
+            assertThat(SecretScan.foundIn(text.getValue(), passphrase, ucpPassword))
+                    .as("the passphrase or UCP password (bare, base64 or hex) in %s: %s", text.getKey(), text.getValue())
+                    .isEmpty();
+        }
         assertThat(published).hasSize(2);
         assertThat(published.get(0)).isEqualTo(done);
         assertThat(published.get(1)).isInstanceOf(ClusterBackupRecorded.class);

@@ -49,8 +49,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -243,12 +241,9 @@ class VerifyServiceIT {
         }
     }
 
-    Set<Path> filesUnderTmp() throws IOException {
-        Set<Path> skip = Set.of(s3.dir().toAbsolutePath(), kafka.dataDir().toAbsolutePath());
-        try (Stream<Path> files = Files.walk(tmp)) {
-            return files.map(Path::toAbsolutePath).filter(p -> skip.stream().noneMatch(p::startsWith))
-                    .filter(Files::isRegularFile).collect(Collectors.toSet());
-        }
+    /** Watches java.io.tmpdir (this run's own folder), where an unnamed temp file goes, minus the broker's and S3's data. */
+    CreationWatch watchTmp() throws IOException {
+        return CreationWatch.start(tmp, Set.of(s3.dir(), kafka.dataDir()));
     }
 
     // ---------------------------------------------------------------- tests
@@ -261,7 +256,7 @@ class VerifyServiceIT {
         Art img = images(cluster, backup);
         upload(meta, meta.cipher());
         upload(img, img.cipher());
-        Set<Path> before = filesUnderTmp();
+        CreationWatch tmpWatch = watchTmp();
 
         discovered(cluster, backup, ArtifactKind.METADATA, ArtifactKind.IMAGES);
         encryptedEvent(meta);
@@ -304,8 +299,12 @@ class VerifyServiceIT {
                 .findFirst().orElseThrow().blobsChecked()).isEqualTo(Fixtures.blobs(img.plain())).isPositive();
         await().atMost(Duration.ofSeconds(30)).until(() -> clusterState.stream()
                 .anyMatch(e -> e instanceof ClusterBackupRecorded r && backup.equals(r.backupId())));
-        // no plaintext file was written while verifying (java.io.tmpdir is this run's own folder)
-        assertThat(filesUnderTmp()).isEqualTo(before);
+        // no plaintext file was written while verifying, not even one deleted again (java.io.tmpdir is
+        // this run's own folder; the watch sees every create and write in it)
+        try (tmpWatch) {
+            assertThat(tmpWatch.changes()).as("files created or written under java.io.tmpdir while verifying")
+                    .isEmpty();
+        }
         // completes once: a redelivered artifact event does not end it again
         encryptedEvent(img);
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->

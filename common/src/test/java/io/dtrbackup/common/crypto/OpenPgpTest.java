@@ -2,8 +2,10 @@ package io.dtrbackup.common.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.dtrbackup.common.events.EncryptionParameters;
+import io.dtrbackup.testsupport.SecretScan;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -87,12 +89,16 @@ class OpenPgpTest {
     }
 
     @Test
-    void wrongPassphraseFailsBeforeAnyPlaintext() throws IOException {
-        byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), random(100_000, 3), PASS);
-        assertThatThrownBy(() -> OpenPgpDecryptor.open(new ByteArrayInputStream(cipher), "wrong".toCharArray()))
-                .isInstanceOf(WrongPassphraseException.class)
-                .hasMessageContaining("wrong passphrase")
-                .hasMessageNotContaining("wrong\"");
+    void wrongPassphraseFailsBeforeAnyPlaintextAndNamesNeitherPassphrase() throws IOException {
+        String right = SecretScan.secret("pgp-right");
+        String wrong = SecretScan.secret("pgp-wrong");
+        byte[] cipher = encrypt(OpenPgpEncryptor.withDefaults(), random(100_000, 3), right.toCharArray());
+        Throwable failure = catchThrowable(() -> OpenPgpDecryptor.open(new ByteArrayInputStream(cipher),
+                wrong.toCharArray()));
+        assertThat(failure).isInstanceOf(WrongPassphraseException.class).hasMessageContaining("wrong passphrase");
+        assertThat(SecretScan.foundIn(SecretScan.textOf(failure), right, wrong))
+                .as("a passphrase (bare, base64 or hex) in the exception's message, causes or stack trace: %s", failure)
+                .isEmpty();
     }
 
     @Test
@@ -112,6 +118,8 @@ class OpenPgpTest {
             failure = e;
         }
         assertThat(failure).isInstanceOf(IntegrityException.class).hasMessageContaining("MDC");
+        assertThat(SecretScan.foundIn(SecretScan.textOf(failure), new String(PASS)))
+                .as("the passphrase (bare, base64 or hex) in the integrity failure: %s", failure).isEmpty();
         assertThat(read).isEqualTo(plain.length); // BC released it all, only the wrapper stops the EOF
         assertThat(in.isVerified()).isFalse();
         assertThatThrownBy(in::read).isInstanceOf(IntegrityException.class);

@@ -82,9 +82,10 @@ class JobConsumerIT {
         int records = 30;
         Map<TopicPartition, Set<Long>> finished = new ConcurrentHashMap<>();
         Map<TopicPartition, List<Long>> produced = produce(records, true);
-        AtomicInteger runs = new AtomicInteger();
-        JobConsumer.Job<BackupRequested> slowJob = (event, origin) -> {
-            runs.incrementAndGet();
+        // Job runs per member: both must get work, and each valid record runs exactly once.
+        Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+        java.util.function.Function<String, JobConsumer.Job<BackupRequested>> slowJob = member -> (event, origin) -> {
+            runs.computeIfAbsent(member, m -> new AtomicInteger()).incrementAndGet();
             Promise<Void> done = Promise.promise();
             // Long enough that the rebalance happens with jobs in flight on every member.
             vertx.setTimer(150 + (origin.offset() % 3) * 100, t -> {
@@ -97,9 +98,9 @@ class JobConsumerIT {
 
         List<String> violations = new CopyOnWriteArrayList<>();
         try (Admin admin = kafka.admin()) {
-            String first = deploy(group, slowJob, 2);
+            String first = deploy(group, slowJob.apply("first"), 2);
             await().atMost(Duration.ofSeconds(30)).until(() -> total(finished) >= 4);
-            String second = deploy(group, slowJob, 2); // forces a rebalance while jobs run
+            String second = deploy(group, slowJob.apply("second"), 2); // forces a rebalance while jobs run
             java.util.concurrent.atomic.AtomicBoolean stoppedFirst = new java.util.concurrent.atomic.AtomicBoolean();
             // Awaitility polls every 20 ms: each poll also checks the committed offsets.
             await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20)).until(() -> {
@@ -115,7 +116,14 @@ class JobConsumerIT {
             assertThat(committedToEnd(admin, group, produced)).as("offsets committed to the end").isTrue();
             vertx.undeploy(second).await(30, TimeUnit.SECONDS);
         }
-        assertThat(runs.get()).isGreaterThanOrEqualTo(records);
+        assertThat(runs.getOrDefault("first", new AtomicInteger()).get()).as("records the first member ran; runs: %s",
+                runs).isPositive();
+        assertThat(runs.getOrDefault("second", new AtomicInteger()).get())
+                .as("records the second member ran (it joined while the first had jobs running); runs: %s", runs)
+                .isPositive();
+        assertThat(runs.values().stream().mapToInt(AtomicInteger::get).sum())
+                .as("job runs on both members: each valid record once, none lost, none run again; runs: %s", runs)
+                .isEqualTo(records);
 
         JsonNode letter = awaitDeadLetter();
         assertThat(letter.get("reason").asText()).contains("not valid JSON");

@@ -46,20 +46,26 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fault injection (issue 9): consumer-group rebalances while long jobs run, on the real KRaft
- * broker. Members join mid-job, one crashes (leaves without draining, its job killed), one leaves
- * gracefully mid-job. Every job run is recorded with its member and start/end times.
+ * broker. Members join mid-job, one crashes (its process is killed mid-job), one leaves
+ * gracefully mid-job. Every job run is recorded with its member and start/end times. The crash is a
+ * SIGKILL of a member's own JVM, so the group learns of it only when its session times out.
  */
 @ExtendWith(KafkaExtension.class)
 class RebalanceFaultIT {
+    private static final org.slf4j.Logger LOG = LoggerFactory.getLogger(RebalanceFaultIT.class);
     private static final int PARTITIONS = 4;
-    private static final int PER_PARTITION = 6;
+    /** Enough work that A still has jobs running after B's session timed out and its partitions moved. */
+    private static final int PER_PARTITION = 20;
     private static final long JOB_MS = 1_200;
     private static final Duration PHASE = Duration.ofSeconds(60);
+    /** Of every member: a member that dies is noticed this long after its last heartbeat. */
+    private static final long SESSION_TIMEOUT_MS = 10_000;
 
     private final EmbeddedKafka kafka;
     private final List<Run> runs = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<Member> members = new ArrayList<>();
+    private final List<ProcessMember> processMembers = new ArrayList<>();
     private String topicName;
     private Topic topic;
     private String group;
@@ -74,32 +80,46 @@ class RebalanceFaultIT {
         final int partition;
         final long offset;
         final String backupId;
-        final long start = System.nanoTime();
+        final long start;
         long end = Long.MAX_VALUE;
         boolean completed;
         boolean aborted;
 
         Run(String member, int partition, long offset, String backupId) {
+            this(member, partition, offset, backupId, System.nanoTime());
+        }
+
+        /** @param start System.nanoTime() when the job started, in this process or a member's own */
+        Run(String member, int partition, long offset, String backupId, long start) {
             this.member = member;
             this.partition = partition;
             this.offset = offset;
             this.backupId = backupId;
+            this.start = start;
         }
 
         synchronized boolean complete() {
+            return complete(System.nanoTime());
+        }
+
+        synchronized boolean complete(long at) {
             if (aborted) {
                 return false;
             }
             completed = true;
-            end = System.nanoTime();
+            end = at;
             return true;
         }
 
         /** The process died: the job ends here without an outcome. */
         synchronized void abort() {
+            abort(System.nanoTime());
+        }
+
+        synchronized void abort(long at) {
             if (!completed) {
                 aborted = true;
-                end = System.nanoTime();
+                end = at;
             }
         }
 
@@ -139,7 +159,7 @@ class RebalanceFaultIT {
             KafkaSettings settings = KafkaSettings.of(kafka.bootstrapServers());
             Map<String, String> config = settings.consumer(group, "rebalance-it-" + name + "-" + UUID.randomUUID());
             // Members notice a rebalance within half a second, so phases follow each other quickly.
-            config.put("session.timeout.ms", "10000");
+            config.put("session.timeout.ms", String.valueOf(SESSION_TIMEOUT_MS));
             config.put("heartbeat.interval.ms", "500");
             config.putAll(overrides);
             publisher = EventPublisher.create(vertx, settings, "rebalance-it");
@@ -168,15 +188,94 @@ class RebalanceFaultIT {
             };
         }
 
-        /** Like a SIGKILL of the process: its running jobs die, then it leaves without draining. */
-        Future<Void> crash() {
-            runs.stream().filter(r -> r.member.equals(name)).forEach(Run::abort);
-            return consumer.stop(Duration.ZERO);
-        }
-
         void close() throws Exception {
             consumer.stop(Duration.ofSeconds(30)).await(40, TimeUnit.SECONDS);
             vertx.close().await(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * A member in a JVM of its own ({@link RebalanceMemberProcess}) running {@link Member#timedJob}'s
+     * job, so it can crash for real: SIGKILL runs no code, so no LeaveGroup, no drain, no commit, and
+     * its partitions move only when the broker's session timeout expires.
+     */
+    final class ProcessMember implements AutoCloseable {
+        final String name;
+        final Process process;
+        private final java.io.Writer toMember;
+        private final Thread reader;
+        private final java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        private final List<String> output = new CopyOnWriteArrayList<>();
+        volatile long killedAt;
+        volatile long deadAt;
+
+        ProcessMember(String name, int maxJobs) throws Exception {
+            this.name = name;
+            process = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx256m", "-cp", System.getProperty("java.class.path"), RebalanceMemberProcess.class.getName(),
+                    kafka.bootstrapServers(), topicName, group, name, String.valueOf(JOB_MS), String.valueOf(maxJobs),
+                    String.valueOf(SESSION_TIMEOUT_MS), "500").redirectErrorStream(true).start();
+            processMembers.add(this);
+            toMember = new java.io.OutputStreamWriter(process.getOutputStream(), java.nio.charset.StandardCharsets.UTF_8);
+            reader = new Thread(this::read, "rebalance-it-" + name + "-stdout");
+            reader.setDaemon(true);
+            reader.start();
+            if (!ready.await(60, TimeUnit.SECONDS)) {
+                throw new AssertionError("member " + name + " did not start; its output: " + output);
+            }
+        }
+
+        private void read() {
+            try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    if (!line.startsWith("RUN ")) {
+                        output.add(line);
+                        continue;
+                    }
+                    String[] f = line.split(" ");
+                    switch (f[1]) {
+                        case "READY" -> ready.countDown();
+                        case "START" -> runs.add(new Run(name, Integer.parseInt(f[2]), Long.parseLong(f[3]), f[5],
+                                Long.parseLong(f[4])));
+                        case "DONE" -> {
+                            int partition = Integer.parseInt(f[2]);
+                            long offset = Long.parseLong(f[3]);
+                            Run run = runs.stream().filter(r -> r.member.equals(name) && r.partition == partition
+                                    && r.offset == offset && r.inFlight()).findFirst().orElse(null);
+                            if (run == null) {
+                                output.add("no running job for " + line);
+                                continue;
+                            }
+                            run.complete(Long.parseLong(f[4]));
+                            // Recorded: now the member may finish the job and commit it.
+                            toMember.write("ACK " + partition + " " + offset + "\n");
+                            toMember.flush();
+                        }
+                        default -> output.add(line);
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the process died: its pipes broke
+            }
+        }
+
+        /** SIGKILL; returns once the process is gone. Its running jobs end at that moment, without an outcome. */
+        void kill() throws Exception {
+            killedAt = System.nanoTime();
+            process.destroyForcibly();
+            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("member %s died of SIGKILL", name).isTrue();
+            reader.join(10_000);
+            deadAt = System.nanoTime();
+            runs.stream().filter(r -> r.member.equals(name)).forEach(r -> r.abort(deadAt));
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process.isAlive()) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -191,6 +290,9 @@ class RebalanceFaultIT {
 
     @AfterEach
     void tearDown() throws Exception {
+        for (ProcessMember m : processMembers) {
+            m.close();
+        }
         for (Member m : members) {
             m.close();
         }
@@ -201,23 +303,33 @@ class RebalanceFaultIT {
         produce(PER_PARTITION, p -> "bk-" + p + "-");
         JobConsumer.Options options = new JobConsumer.Options(PARTITIONS, 3, Duration.ofMillis(100),
                 Duration.ofMillis(300));
+        Map<TopicPartition, OffsetAndMetadata> committedAtDeath;
+        long handoverNanos;
         try (Admin admin = kafka.admin()) {
             Member a = member("A", options).start();
             awaitChecking(admin, () -> inFlight("A") >= 2);
 
-            // B joins while A's jobs run: the partitions moving to B must wait for them.
-            member("B", options).start();
+            // B, a process of its own, joins while A's jobs run: the partitions moving to B must wait for them.
+            ProcessMember b = new ProcessMember("B", PARTITIONS);
             awaitChecking(admin, () -> started("B") >= 1);
 
-            // C joins while A and B have jobs running.
+            // C joins while A and B have jobs running; the group settles before B dies.
             member("C", options).start();
-            awaitChecking(admin, () -> started("C") >= 1 && inFlight("B") >= 1);
+            awaitChecking(admin, () -> started("C") >= 1 && inFlight("B") >= 1 && stable(admin, 3));
 
-            // B dies mid-job; its record must run again elsewhere, and not before it died.
-            Future<Void> bGone = memberNamed("B").crash();
-            awaitChecking(admin, () -> bGone.isComplete() && inFlight("A") >= 1);
+            // B is killed mid-job: no leave, no drain. Its records must run again elsewhere, not before
+            // it died, and only once the broker gave up on its session.
+            b.kill();
+            committedAtDeath = committedOffsets(admin);
+            List<Run> killed = runs.stream().filter(r -> r.member.equals("B") && r.aborted).toList();
+            assertThat(killed).as("jobs killed with B").isNotEmpty();
+            awaitChecking(admin, () -> killed.stream().allMatch(k -> ranElsewhere(k, b.killedAt)));
+            handoverNanos = killed.stream().mapToLong(k -> firstRunElsewhere(k, b.killedAt).start - b.killedAt).min()
+                    .orElseThrow();
+            LOG.info("B's killed records ran elsewhere {} ms after the kill", TimeUnit.NANOSECONDS.toMillis(handoverNanos));
 
             // A leaves gracefully mid-job: it drains, commits, and only then gives up its partitions.
+            awaitChecking(admin, () -> inFlight("A") >= 1);
             Future<Void> aGone = a.consumer.stop(Duration.ofSeconds(30));
             awaitChecking(admin, () -> aGone.isComplete() && allCompleted() && committedToEnd(admin));
         }
@@ -225,10 +337,59 @@ class RebalanceFaultIT {
         assertThat(violations).as("committed offsets past unfinished jobs").isEmpty();
         assertThat(overlaps()).as("runs of one record overlapping in time on two members").isEmpty();
         assertThat(allCompleted()).as("every record's job completed").isTrue();
-        Set<String> ranSomething = ConcurrentHashMap.newKeySet();
-        runs.forEach(r -> ranSomething.add(r.member));
-        assertThat(ranSomething).as("members that ran jobs").containsExactlyInAnyOrder("A", "B", "C");
-        assertThat(runs.stream().filter(r -> r.aborted).count()).as("jobs killed with B").isGreaterThanOrEqualTo(1);
+        // Heartbeats go every 500 ms, so the session ends at most that long after the kill; a member
+        // that left (LeaveGroup) hands over within about a second.
+        assertThat(Duration.ofNanos(handoverNanos)).as("time from B's SIGKILL to its killed records running elsewhere: "
+                + "the session timeout (%d ms) must have expired first, B never left; runs: %s", SESSION_TIMEOUT_MS, runs)
+                .isGreaterThanOrEqualTo(Duration.ofMillis(SESSION_TIMEOUT_MS - 1_000));
+
+        Map<String, Long> completedBy = new java.util.TreeMap<>();
+        runs.stream().filter(Run::isCompleted).forEach(r -> completedBy.merge(r.member, 1L, Long::sum));
+        assertThat(completedBy.getOrDefault("A", 0L)).as("jobs A completed; runs: %s", runs).isPositive();
+        assertThat(started("B")).as("jobs B started; runs: %s", runs).isPositive();
+        assertThat(completedBy.getOrDefault("C", 0L)).as("jobs C completed; runs: %s", runs).isPositive();
+        // Each record completes once, except one B completed but had not committed when it died: the
+        // next owner runs it again (at-least-once; the job's idempotency record absorbs it).
+        Set<String> mayRepeat = new java.util.HashSet<>();
+        runs.stream().filter(r -> r.member.equals("B") && r.isCompleted()).filter(r -> {
+            OffsetAndMetadata c = committedAtDeath.get(new TopicPartition(topicName, r.partition));
+            return c == null || r.offset >= c.offset();
+        }).forEach(r -> mayRepeat.add(r.partition + "@" + r.offset));
+        Map<String, Long> completions = new java.util.TreeMap<>();
+        runs.stream().filter(Run::isCompleted).forEach(r -> completions.merge(r.partition + "@" + r.offset, 1L,
+                Long::sum));
+        Set<String> repeated = new java.util.TreeSet<>();
+        completions.forEach((record, n) -> {
+            if (n > 1) {
+                repeated.add(record);
+            }
+        });
+        assertThat(repeated).as("records completed more than once though their first completion was committed; "
+                + "runs: %s", runs).isSubsetOf(mayRepeat);
+        assertThat(completedBy.values().stream().mapToLong(Long::longValue).sum())
+                .as("completed jobs over A, B and C: each record once, plus B's uncommitted ones again; %s", completedBy)
+                .isEqualTo(PARTITIONS * PER_PARTITION + repeated.size());
+    }
+
+    /** Whether another member started the killed run's record after the kill. */
+    private boolean ranElsewhere(Run killed, long killedAt) {
+        return runs.stream().anyMatch(r -> !r.member.equals(killed.member) && r.partition == killed.partition
+                && r.offset == killed.offset && r.start > killedAt);
+    }
+
+    private Run firstRunElsewhere(Run killed, long killedAt) {
+        return runs.stream().filter(r -> !r.member.equals(killed.member) && r.partition == killed.partition
+                && r.offset == killed.offset && r.start > killedAt).min(Comparator.comparingLong(r -> r.start))
+                .orElseThrow();
+    }
+
+    /** The group is stable with this many members, each with partitions: no rebalance under way. */
+    private boolean stable(Admin admin, int members) throws Exception {
+        var description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                .get(10, TimeUnit.SECONDS);
+        return description.groupState() == org.apache.kafka.common.GroupState.STABLE
+                && description.members().size() == members
+                && description.members().stream().noneMatch(m -> m.assignment().topicPartitions().isEmpty());
     }
 
     @Test
@@ -345,10 +506,6 @@ class RebalanceFaultIT {
 
     private Member member(String name, JobConsumer.Options options) {
         return new Member(name, options, Member::timedJob);
-    }
-
-    private Member memberNamed(String name) {
-        return members.stream().filter(m -> m.name.equals(name)).findFirst().orElseThrow();
     }
 
     /** Waits for a phase, checking the committed offsets and overlapping runs every 20 ms on the way. */
