@@ -219,13 +219,15 @@ public final class MinioObjectStore implements ObjectStore {
             headers.putAll(PutObjectArgs.builder().bucket(bucket).object(key).userMetadata(metadata)
                     .stream(new ByteArrayInputStream(new byte[0]), 0, -1).build().genHeaders());
             headers.put("Content-Type", type);
-            String uploadId;
-            try {
-                uploadId = asyncClient.createMultipartUploadAsync(bucket, region, key, headers, null).get().result()
-                        .uploadId();
-            } catch (ExecutionException e) {
-                throw unwrap(e);
-            }
+            // Retried like any idempotent call: an upload a lost answer leaves open is swept as abandoned.
+            String uploadId = call("start upload " + bucket + "/" + key, () -> {
+                try {
+                    return asyncClient.createMultipartUploadAsync(bucket, region, key, headers, null).get().result()
+                            .uploadId();
+                } catch (ExecutionException e) {
+                    throw unwrap(e);
+                }
+            }, true);
             return uploadParts(bucket, key, uploadId, data, buffer, filled, held, userMetadata);
         } finally {
             bufferBudget.release(held[0]);
@@ -346,8 +348,11 @@ public final class MinioObjectStore implements ObjectStore {
 
     private ObjectInfo putSmall(String bucket, String key, byte[] bytes, int length, Map<String, String> userMetadata,
             Map<String, String> metadata, String contentType) throws Exception {
-        var response = client.putObject(PutObjectArgs.builder().bucket(bucket).object(key).userMetadata(metadata)
-                .contentType(contentType).stream(new ByteArrayInputStream(bytes, 0, length), length, -1).build());
+        // The bytes are in memory, so this put can be sent again: the first request after the store came
+        // back can meet a pooled connection the restarted server has closed ("Broken pipe").
+        var response = call("upload " + bucket + "/" + key, () -> client.putObject(PutObjectArgs.builder()
+                .bucket(bucket).object(key).userMetadata(metadata).contentType(contentType)
+                .stream(new ByteArrayInputStream(bytes, 0, length), length, -1).build()), true);
         return new ObjectInfo(bucket, key, length, response.etag(), null, userMetadata);
     }
 

@@ -282,6 +282,23 @@ class MinioObjectStoreIT {
     }
 
     @Test
+    void theFirstSmallUploadAfterTheStoreRestartedSucceedsOnAStaleConnection() throws Exception {
+        try (EmbeddedS3 own = EmbeddedS3.start()) {
+            MinioObjectStore restarted = MinioObjectStore.create(own.endpoint(), own.region(), own.accessKey(),
+                    own.secretKey(), PART, 2, 4);
+            restarted.ensureBucket("back");
+            byte[] small = new byte[100_000];
+            new Random(5).nextBytes(small);
+            // Leaves a connection in the client's pool, which the restart below closes on the server side.
+            restarted.put("back", "c1/bk-1/metadata.tar", new ByteArrayInputStream(small), -1, Map.of(), null);
+            own.stop();
+            own.restart();
+            restarted.put("back", "c1/bk-2/metadata.tar", new ByteArrayInputStream(small), -1, Map.of(), null);
+            assertThat(restarted.stat("back", "c1/bk-2/metadata.tar").orElseThrow().size()).isEqualTo(small.length);
+        }
+    }
+
+    @Test
     void wrongCredentialsArePermanentErrorsThatSayWhere() {
         MinioObjectStore wrong = MinioObjectStore.create(s3.endpoint(), s3.region(), s3.accessKey(), "not-the-secret",
                 PART, 3);
