@@ -270,7 +270,13 @@ class PipelineFaultIT {
                 assertThat(outputRecords.get()).as(output + " appeared while " + service + " is down").isEmpty();
             });
         } catch (AssertionError | RuntimeException e) {
-            stack.services.restart(service); // the scenarios after this one need the whole pipeline
+            // The scenarios after this one need the whole pipeline, and this backup ended (one per cluster at a time).
+            stack.services.restart(service);
+            try {
+                stack.awaitTerminal(id, BACKUP_TIMEOUT);
+            } catch (RuntimeException notEnded) {
+                e.addSuppressed(notEnded);
+            }
             throw e;
         }
     }
