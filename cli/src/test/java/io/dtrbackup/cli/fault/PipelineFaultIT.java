@@ -694,8 +694,11 @@ class PipelineFaultIT {
             assertThat(kafkaDebug).as(log + " has the Kafka clients' DEBUG lines").isTrue();
             assertThat(backupLine).as(log + " is a real log").isTrue();
         }
+        // docker-java's and httpclient5's DEBUG lines were written: commands sent to Docker, HTTP exchanges.
+        assertThat(Files.readString(stack.services.get("discovery-service").log(), StandardCharsets.ISO_8859_1))
+                .as("docker-java's DEBUG lines in discovery-service's log").contains("DEBUG [").contains("c.g.d.");
         assertThat(Files.readString(stack.services.get("metadata-service").log(), StandardCharsets.ISO_8859_1))
-                .as("docker-java's DEBUG lines in metadata-service's log").contains(" DEBUG ").contains("c.g.d.");
+                .as("httpclient5's DEBUG lines in metadata-service's log").contains("o.a.h.");
         int objects = 0;
         for (String bucket : List.of(STAGING, BACKUPS)) {
             for (String key : stack.keys(bucket, "")) {
