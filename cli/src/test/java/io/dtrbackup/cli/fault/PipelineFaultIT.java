@@ -150,11 +150,13 @@ class PipelineFaultIT {
                 .until(() -> runningBackupContainer(id), c -> c != null);
         killAndHold("metadata-service", id, "metadata ArtifactStaged on " + Topics.STAGED.name(),
                 () -> stack.records(Topics.STAGED, ArtifactStaged.class, id).stream()
-                        .filter(e -> e.kind() == ArtifactKind.METADATA).toList());
-        // Still running after the kill, so docker/dtr had not finished when metadata-service died.
-        var state = stack.simulator.docker().inspectContainerCmd(container).exec().getState();
-        assertThat(state.getRunning()).as("docker/dtr backup container " + container + " had finished before the "
-                + "kill: the kill missed the metadata stage; it needs a longer export wait").isTrue();
+                        .filter(e -> e.kind() == ArtifactKind.METADATA).toList(), () -> {
+                    // Still running after the kill, so docker/dtr had not finished when metadata-service died.
+                    var state = stack.simulator.docker().inspectContainerCmd(container).exec().getState();
+                    assertThat(state.getRunning()).as("docker/dtr backup container " + container + " had finished "
+                            + "before the kill: the kill missed the metadata stage; it needs a longer export wait")
+                            .isTrue();
+                });
         restartAndComplete("metadata-service", id);
         // The killed attempt's container (it carries the UCP password in its env) is removed by the next attempt.
         assertThat(backupContainers(id)).as("docker/dtr containers of " + id + " left behind").isEmpty();
@@ -183,17 +185,19 @@ class PipelineFaultIT {
     @Order(4)
     void cryptoKilledWhileEncrypting() throws Exception {
         String id = stack.request().backupId();
-        midStream(id, ArtifactPhase.ENCRYPTING);
+        // The ciphertext's multipart upload begins once its first part (16 MiB) is read: kill after two.
+        midStream(id, ArtifactPhase.ENCRYPTING, 40L << 20);
         killAndHold("crypto-service", id, "images ArtifactEncrypted on " + Topics.ENCRYPTED.name(),
                 () -> stack.records(Topics.ENCRYPTED, ArtifactEncrypted.class, id).stream()
-                        .filter(e -> e.kind() == ArtifactKind.IMAGES).toList());
+                        .filter(e -> e.kind() == ArtifactKind.IMAGES).toList(), () -> {
+                    // SIGKILL: no abort. The ciphertext's multipart upload stays open, which no object listing shows.
+                    List<FaultStack.Upload> open = stack.incompleteUploads(BACKUPS, prefix(id));
+                    assertThat(open).as("the crypto-service kill left no incomplete multipart upload under "
+                            + prefix(id) + ": it did not land mid-upload").hasSize(1);
+                    orphan = open.get(0);
+                    orphanedAt = Instant.now();
+                });
         long before = progressPublished(id, ArtifactPhase.ENCRYPTING);
-        // SIGKILL: no abort. The ciphertext's multipart upload is left open, which no object listing shows.
-        List<FaultStack.Upload> open = stack.incompleteUploads(BACKUPS, prefix(id));
-        assertThat(open).as("the crypto-service kill left no incomplete multipart upload under " + prefix(id)
-                + ": it did not land mid-upload").hasSize(1);
-        orphan = open.get(0);
-        orphanedAt = Instant.now();
         restartAndComplete("crypto-service", id);
         long total = stack.records(Topics.ENCRYPTED, ArtifactEncrypted.class, id).stream()
                 .filter(e -> e.kind() == ArtifactKind.IMAGES).findFirst().orElseThrow().plaintextSize();
@@ -245,8 +249,13 @@ class PipelineFaultIT {
     }
 
     private void midStream(String id, ArtifactPhase stage) {
+        midStream(id, stage, 1);
+    }
+
+    private void midStream(String id, ArtifactPhase stage, long atLeast) {
         BackupProgress p = stack.awaitEvent(id, BackupProgress.class,
-                e -> e.kind() == ArtifactKind.IMAGES && e.stage() == stage && e.bytesDone() > 0, Duration.ofSeconds(60));
+                e -> e.kind() == ArtifactKind.IMAGES && e.stage() == stage && e.bytesDone() >= atLeast,
+                Duration.ofSeconds(60));
         LOG.info("{} of images at {} bytes of {}", stage, p.bytesDone(), p.bytesTotal());
         if (p.bytesTotal() != null) {
             assertThat(p.bytesDone()).as("mid-stream").isLessThan(p.bytesTotal());
@@ -257,19 +266,30 @@ class PipelineFaultIT {
      * Kills the service, proves its stage's output for the backup is absent (read from the output topic
      * itself), then keeps it down for {@link #DOWN}: neither that output nor any terminal event may appear.
      */
+    /** A check made right after the kill, before the service has been down for long. */
+    interface AtKill {
+        void check() throws Exception;
+    }
+
     private void killAndHold(String service, String id, String output, Supplier<? extends List<?>> outputRecords)
             throws Exception {
+        killAndHold(service, id, output, outputRecords, () -> { });
+    }
+
+    private void killAndHold(String service, String id, String output, Supplier<? extends List<?>> outputRecords,
+            AtKill atKill) throws Exception {
         assertThat(stack.terminals(id)).as("the kill must land before the backup ends: " + stack.story(id)).isEmpty();
         stack.services.kill(service);
         try {
             assertThat(outputRecords.get()).as(service + " was killed after its stage published " + output + " for "
                     + id + ": the kill missed the stage's window; it needs a bigger artifact").isEmpty();
+            atKill.check();
             await().during(DOWN).atMost(DOWN.plusSeconds(15)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
                 assertThat(stack.terminals(id)).as("a terminal event while " + service + " is down: " + stack.story(id))
                         .isEmpty();
                 assertThat(outputRecords.get()).as(output + " appeared while " + service + " is down").isEmpty();
             });
-        } catch (AssertionError | RuntimeException e) {
+        } catch (Exception | AssertionError e) {
             // The scenarios after this one need the whole pipeline, and this backup ended (one per cluster at a time).
             stack.services.restart(service);
             try {
@@ -348,7 +368,7 @@ class PipelineFaultIT {
 
     /** No incomplete multipart upload under the backup's prefix (waiting up to {@code within} for the sweep). */
     private void assertNoIncompleteUploads(String id, Set<String> tolerated, Duration within) {
-        await().atMost(within.plusSeconds(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+        await().pollDelay(Duration.ZERO).atMost(within.plusSeconds(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                 assertThat(stack.incompleteUploads(prefix(id))).as("incomplete multipart uploads under " + prefix(id))
                         .allMatch(u -> tolerated.contains(u.uploadId())));
     }
@@ -731,11 +751,11 @@ class PipelineFaultIT {
         LOG.info("secret scan: {} forms of {} secrets; {} records in {} topics, {} logs ({} MB, {} lines), {} objects, "
                 + "{} containers", forms.size(), secrets.size(), records, topics.size(), stack.services.logs().size(),
                 logBytes >> 20, logLines, objects, containers);
+        assertThat(found.size()).as("secrets found, the first of them: "
+                + found.subList(0, Math.min(found.size(), 20))).isZero();
         assertThat(records).isGreaterThan(100);
         assertThat(objects).isGreaterThan(20);
         assertThat(containers).as("containers inspected (the replica's at least)").isGreaterThanOrEqualTo(5);
-        assertThat(found.size()).as("secrets found, the first of them: "
-                + found.subList(0, Math.min(found.size(), 20))).isZero();
     }
 
     private static void scan(Map<String, String> forms, String text, String where, List<String> found) {
