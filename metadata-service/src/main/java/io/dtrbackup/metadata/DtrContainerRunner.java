@@ -33,6 +33,22 @@ final class DtrContainerRunner {
     static final String REPLICA_LABEL = "io.dtrbackup.replica-id";
     private static final Logger LOG = LoggerFactory.getLogger(DtrContainerRunner.class);
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(5);
+    /**
+     * Loggers that print what this class hands docker-java, the container's env and so the UCP password
+     * with it: docker-java logs every command with all its fields at DEBUG ("Cmd: ..."), httpclient5's wire
+     * log dumps each request body. Whatever the logging configuration says, they stay at INFO or above.
+     */
+    static final List<String> SECRET_BEARING_LOGGERS = List.of("com.github.dockerjava.core.command.AbstrDockerCmd",
+            "org.apache.hc.client5.http.wire");
+
+    static {
+        for (String name : SECRET_BEARING_LOGGERS) {
+            if (LoggerFactory.getLogger(name) instanceof ch.qos.logback.classic.Logger logger
+                    && !logger.getEffectiveLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO)) {
+                logger.setLevel(ch.qos.logback.classic.Level.INFO);
+            }
+        }
+    }
 
     /** Why the container could not be run or did not finish; the message is for operators (no secret). */
     static final class RunFailure extends Exception {

@@ -23,12 +23,14 @@ import io.dtrbackup.testsupport.RegistryTreeSpec;
 import io.dtrbackup.testsupport.SimulatedReplica;
 import io.dtrbackup.testsupport.SimulatedUcp;
 import io.minio.ListObjectsArgs;
+import io.minio.MinioAsyncClient;
 import io.minio.MinioClient;
 import io.minio.Result;
 import io.minio.messages.Item;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,11 +62,12 @@ final class FaultStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FaultStack.class);
     static final String VERSION = "2.9.4";
     static final String CLUSTER = "fault-1";
-    /** Distinctive, so a scan for them cannot match anything by chance. */
-    static final String UCP_PASSWORD = "UcpPw-Zq7xK3vT9pLmN2-fault-secret";
-    static final String PASSPHRASE = "Passphrase-Wd4rY8hJ1cFs6-fault-secret";
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     static final String STAGING = CommonConfig.S3_STAGING_BUCKET.defaultValue();
     static final String BACKUPS = CommonConfig.S3_BACKUP_BUCKET.defaultValue();
+    static final Duration STALE_UPLOAD_AGE = Duration.ofSeconds(30);
+    static final Duration STALE_UPLOAD_SWEEP_INTERVAL = Duration.ofSeconds(5);
 
     final Path dir;
     final EmbeddedKafka kafka;
@@ -72,42 +75,48 @@ final class FaultStack implements AutoCloseable {
     final DtrSimulator simulator;
     final SimulatedReplica replica;
     final ServiceProcesses services;
+    /** Between discovery-service and the Docker engine: holds discovery mid-inspection on demand. */
+    final DockerGate gate;
     final MinioClient minio;
+    private final MinioAsyncClient minioAsync;
+    /** Secrets new for each run and distinctive, so a scan for them cannot match anything by chance. */
+    final String ucpPassword = randomSecret("UcpPw");
+    final String passphrase = randomSecret("Phrase");
     /** The token image-service hands the images tar to crypto-service with (a secret like the others). */
-    final String handoffToken;
+    final String handoffToken = randomSecret("Handoff");
+    /** The UCP the stand-in docker/dtr accepts (kept to rebuild it with another export wait). */
+    final SimulatedUcp ucp;
     final List<BackupEvent> status = new CopyOnWriteArrayList<>();
+    /** Every backup ID this run requested, in order. */
+    final List<String> requested = new CopyOnWriteArrayList<>();
     private final KafkaProducer<String, byte[]> producer;
     private final Thread reader;
     private volatile boolean closed;
 
-    private FaultStack(String name, Path dir, long largeBlobBytes, int largeBlobs, Map<String, Map<String, String>> perService)
-            throws Exception {
+    private FaultStack(String name, Path dir, long largeBlobBytes, int largeBlobs, int exportSeconds,
+            Map<String, Map<String, String>> perService) throws Exception {
         this.dir = dir;
         ServiceProcesses.locateJars(); // fail fast, before anything starts
         kafka = EmbeddedKafka.start(dir.resolve("kafka"));
         s3 = EmbeddedS3.start(dir.resolve("s3"));
         simulator = DtrSimulator.start();
         SimulatedUcp random = SimulatedUcp.random();
-        SimulatedUcp ucp = new SimulatedUcp(random.url(), random.username(), UCP_PASSWORD, random.caPem());
-        simulator.installDtrImage(VERSION, ucp);
+        ucp = new SimulatedUcp(random.url(), random.username(), ucpPassword, random.caPem());
+        // The stand-in docker/dtr waits before it writes, as the real export on the DTR node does: the
+        // metadata stage then has a window a kill can land in.
+        simulator.installDtrImage(VERSION, ucp, 0, exportSeconds);
         replica = simulator.createReplica(ReplicaSpec.of(VERSION, ucp)
                 .withTree(RegistryTreeSpec.withLarge(11, largeBlobs, largeBlobBytes)));
 
         Path files = Files.createDirectories(dir.resolve("files"));
-        Path password = io.dtrbackup.cli.Secrets.write(files.resolve("ucp-password"), UCP_PASSWORD);
+        Path password = io.dtrbackup.cli.Secrets.write(files.resolve("ucp-password"), ucpPassword);
         Path ca = files.resolve("ucp-ca.pem");
         Files.writeString(ca, ucp.caPem(), StandardCharsets.UTF_8);
-        Path passphrase = io.dtrbackup.cli.Secrets.write(files.resolve("backup-passphrase"), PASSPHRASE);
-        Path clusters = files.resolve("clusters.yaml");
-        Files.writeString(clusters, "clusters:\n"
-                + "  - id: " + CLUSTER + "\n"
-                + "    docker:\n"
-                + "      endpoint: " + DtrSimulator.defaultDockerHost() + "\n"
-                + "    ucp:\n"
-                + "      url: " + ucp.url() + "\n"
-                + "      username: " + ucp.username() + "\n"
-                + "      passwordFile: " + password + "\n"
-                + "      caFile: " + ca + "\n", StandardCharsets.UTF_8);
+        Path passphraseFile = io.dtrbackup.cli.Secrets.write(files.resolve("backup-passphrase"), passphrase);
+        Path clusters = clustersFile(files.resolve("clusters.yaml"), DtrSimulator.defaultDockerHost(), password, ca);
+        // discovery-service alone reads the cluster through the gate, so a test can hold it mid-inspection.
+        gate = DockerGate.start(files.resolve("docker-gate.sock"), DtrSimulator.defaultDockerHost());
+        Path gatedClusters = clustersFile(files.resolve("clusters-gated.yaml"), gate.endpoint(), password, ca);
         Path accessKey = io.dtrbackup.cli.Secrets.write(files.resolve("s3-access-key"), s3.accessKey());
         Path secretKey = io.dtrbackup.cli.Secrets.write(files.resolve("s3-secret-key"), s3.secretKey());
         // A killed member's partitions move after the session timeout: short here, so a restart is prompt.
@@ -121,15 +130,26 @@ final class FaultStack implements AutoCloseable {
         // Frequent progress: the kill scenarios wait for the first progress of a stage, then kill.
         env.put(CommonConfig.PROGRESS_INTERVAL.envName(), "200ms");
         env.put(CommonConfig.CLUSTERS_FILE.envName(), clusters.toString());
-        env.put("DTR_BACKUP_PASSPHRASE_FILE", passphrase.toString());
+        env.put("DTR_BACKUP_PASSPHRASE_FILE", passphraseFile.toString());
         env.put("DTR_BACKUP_SCHEDULER_ENABLED", "false");
-        handoffToken = Files.readString(Path.of(env.get("DTR_BACKUP_HANDOFF_TOKEN_FILE"))).trim();
+        // One token file for both sides; replaced by this run's distinctive token.
+        io.dtrbackup.cli.Secrets.write(Path.of(env.get("DTR_BACKUP_HANDOFF_TOKEN_FILE")), handoffToken);
+        // Incomplete multipart uploads older than this are aborted by every service (at start and every few
+        // seconds): far above a live part's age here (a 16 MiB part uploads in well under a second), far below
+        // the time the sweep scenario may wait.
+        env.put("DTR_BACKUP_STALE_UPLOAD_AGE", STALE_UPLOAD_AGE.toSeconds() + "s");
+        env.put("DTR_BACKUP_STALE_UPLOAD_SWEEP_INTERVAL", STALE_UPLOAD_SWEEP_INTERVAL.toSeconds() + "s");
         // Kept after the run (target/fault-logs/<name>/<service>.log); the secrets scan reads them too.
         services = new ServiceProcesses(env, Path.of("target", "fault-logs", name).toAbsolutePath());
+        // DEBUG everywhere, the libraries too: the secret scan reads the most a service can write.
+        services.withJvmOptions("-Dlogback.configurationFile=" + debugLogback(files));
+        services.withEnv("discovery-service", Map.of(CommonConfig.CLUSTERS_FILE.envName(), gatedClusters.toString()));
         perService.forEach(services::withEnv);
         services.startAll();
 
         minio = MinioClient.builder().endpoint(s3.endpoint()).region(s3.region())
+                .credentials(s3.accessKey(), s3.secretKey()).build();
+        minioAsync = MinioAsyncClient.builder().endpoint(s3.endpoint()).region(s3.region())
                 .credentials(s3.accessKey(), s3.secretKey()).build();
         Properties p = new Properties();
         p.put("bootstrap.servers", kafka.bootstrapServers());
@@ -142,9 +162,44 @@ final class FaultStack implements AutoCloseable {
         reader.start();
     }
 
-    static FaultStack start(String name, Path dir, long largeBlobBytes, int largeBlobs, Map<String, Map<String, String>> perService)
-            throws Exception {
-        return new FaultStack(name, dir, largeBlobBytes, largeBlobs, perService);
+    static FaultStack start(String name, Path dir, long largeBlobBytes, int largeBlobs, int exportSeconds,
+            Map<String, Map<String, String>> perService) throws Exception {
+        return new FaultStack(name, dir, largeBlobBytes, largeBlobs, exportSeconds, perService);
+    }
+
+    private Path clustersFile(Path file, String dockerEndpoint, Path password, Path ca) throws java.io.IOException {
+        Files.writeString(file, "clusters:\n"
+                + "  - id: " + CLUSTER + "\n"
+                + "    docker:\n"
+                + "      endpoint: " + dockerEndpoint + "\n"
+                + "    ucp:\n"
+                + "      url: " + ucp.url() + "\n"
+                + "      username: " + ucp.username() + "\n"
+                + "      passwordFile: " + password + "\n"
+                + "      caFile: " + ca + "\n", StandardCharsets.UTF_8);
+        return file;
+    }
+
+    /**
+     * A prefix plus 20 random base62 characters (about 119 bits: never in any other text); the '+' makes
+     * its URL-encoded form differ from itself.
+     */
+    static String randomSecret(String prefix) {
+        StringBuilder b = new StringBuilder(prefix).append('+');
+        for (int i = 0; i < 20; i++) {
+            b.append(BASE62.charAt(RANDOM.nextInt(BASE62.length())));
+        }
+        return b.toString();
+    }
+
+    /** The DEBUG logback configuration from the test class path, as a file the service JVMs can read. */
+    private static Path debugLogback(Path files) throws java.io.IOException {
+        Path file = files.resolve("debug-logback.xml");
+        try (var in = FaultStack.class.getResourceAsStream("debug-logback.xml")) {
+            assertThat(in).as("debug-logback.xml on the test class path").isNotNull();
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return file;
     }
 
     private void readStatus() {
@@ -200,6 +255,9 @@ final class FaultStack implements AutoCloseable {
     }
 
     BackupRequested request(String backupId) {
+        if (!requested.contains(backupId)) {
+            requested.add(backupId);
+        }
         BackupRequested r = BackupRequested.of(backupId, CLUSTER, Trigger.MANUAL, "fault-test",
                 new BackupOptions(replica.replicaId(), false, false, false, false, false, false));
         send(Topics.REQUESTS, r);
@@ -216,6 +274,22 @@ final class FaultStack implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError("cannot publish to " + topic + ": " + e, e);
         }
+    }
+
+    /** The backup's records on a topic, read from the topic itself (not from the status reader). */
+    <E extends BackupEvent> List<E> records(Topic topic, Class<E> type, String backupId) {
+        List<E> found = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : readAll(topic.name())) {
+            try {
+                BackupEvent e = EventCodec.decode(r.value());
+                if (type.isInstance(e) && backupId.equals(e.backupId())) {
+                    found.add(type.cast(e));
+                }
+            } catch (MalformedEventException poison) {
+                // the poison scenario's records: not this backup's
+            }
+        }
+        return found;
     }
 
     List<BackupEvent> eventsOf(String backupId) {
@@ -241,6 +315,43 @@ final class FaultStack implements AutoCloseable {
                 .until(() -> terminals(backupId).stream().findFirst().orElse(null), e -> e != null);
         LOG.info("backup {} ended: {}", backupId, t);
         return t;
+    }
+
+    /** A multipart upload begun and neither completed nor aborted: parts no object listing shows. */
+    record Upload(String bucket, String key, String uploadId, Instant initiated) {
+    }
+
+    /** Incomplete multipart uploads under a prefix, straight from the store's ListMultipartUploads. */
+    List<Upload> incompleteUploads(String bucket, String prefix) {
+        List<Upload> found = new ArrayList<>();
+        try {
+            String keyMarker = null;
+            String uploadIdMarker = null;
+            while (true) {
+                var result = minioAsync.listMultipartUploadsAsync(bucket, s3.region(), null, null, keyMarker, 1000,
+                        prefix, uploadIdMarker, null, null).get().result();
+                if (result.uploads() != null) {
+                    for (var u : result.uploads()) {
+                        found.add(new Upload(bucket, u.objectName(), u.uploadId(),
+                                u.initiated() == null ? null : u.initiated().toInstant()));
+                    }
+                }
+                if (!result.isTruncated()) {
+                    return found;
+                }
+                keyMarker = result.nextKeyMarker();
+                uploadIdMarker = result.nextUploadIdMarker();
+            }
+        } catch (Exception e) {
+            throw new AssertionError("cannot list incomplete uploads of " + bucket + "/" + prefix + ": " + e, e);
+        }
+    }
+
+    /** Both buckets. */
+    List<Upload> incompleteUploads(String prefix) {
+        List<Upload> all = new ArrayList<>(incompleteUploads(STAGING, prefix));
+        all.addAll(incompleteUploads(BACKUPS, prefix));
+        return all;
     }
 
     /** Object keys under a prefix of a bucket, recursively. */
@@ -281,6 +392,7 @@ final class FaultStack implements AutoCloseable {
         producer.close(Duration.ofSeconds(5));
         kafka.close();
         s3.close();
+        gate.close();
         simulator.close();
     }
 }

@@ -12,10 +12,13 @@ import io.dtrbackup.common.events.ArtifactFailed;
 import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.events.ArtifactPhase;
 import io.dtrbackup.common.events.ArtifactStaged;
+import io.dtrbackup.common.events.ArtifactVerified;
 import io.dtrbackup.common.events.BackupCompleted;
 import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.BackupFailed;
 import io.dtrbackup.common.events.BackupIds;
+import io.dtrbackup.common.events.BackupPhase;
+import io.dtrbackup.common.events.BackupPhaseChanged;
 import io.dtrbackup.common.events.BackupProgress;
 import io.dtrbackup.common.events.BackupRejected;
 import io.dtrbackup.common.events.BackupReverified;
@@ -26,6 +29,7 @@ import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.events.VerifyRequested;
 import io.dtrbackup.common.topics.Topic;
 import io.dtrbackup.common.topics.Topics;
+import com.github.dockerjava.api.model.Container;
 import io.minio.GetObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.StatObjectArgs;
@@ -38,7 +42,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,6 +70,16 @@ class PipelineFaultIT {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineFaultIT.class);
     static final Duration BACKUP_TIMEOUT = Duration.ofMinutes(3);
     static final String GHOST = "ghost-cluster";
+    /** How long a killed service stays down while the test watches that nothing moves without it. */
+    static final Duration DOWN = Duration.ofSeconds(5);
+    /** verify-service's stage deadline and check interval here (see start()). */
+    static final Duration STAGE_DEADLINE = Duration.ofSeconds(60);
+    static final Duration DEADLINE_CHECK = Duration.ofSeconds(5);
+    /** The stand-in docker/dtr waits this long before it writes: the metadata stage's window. */
+    static final int EXPORT_SECONDS = 6;
+    /** A stale upload is gone by then: older than the age, plus two sweeps, plus slack. */
+    static final Duration SWEPT_WITHIN = FaultStack.STALE_UPLOAD_AGE.plus(FaultStack.STALE_UPLOAD_SWEEP_INTERVAL.multipliedBy(2))
+            .plusSeconds(15);
 
     @TempDir
     static Path dir;
@@ -71,14 +87,23 @@ class PipelineFaultIT {
     FaultStack stack;
     /** Completed backups, for the damage scenario. */
     final List<String> completed = new ArrayList<>();
+    /** Valid events for an unknown cluster sent as requests (the poison scenario): requested backups too. */
+    final List<String> ghostRequests = new ArrayList<>();
+    /** The multipart upload the crypto-service kill left open, for the sweep scenario. */
+    FaultStack.Upload orphan;
+    /** When that kill happened: the upload's last part came before it. */
+    Instant orphanedAt;
+    /** Backups that ran after the orphan was left, while the sweep was due to remove it. */
+    final List<String> afterOrphan = new ArrayList<>();
 
     @BeforeAll
     void start() throws Exception {
         long t0 = System.nanoTime();
         // Two 96 MiB blobs beside the small ones: each stage streams for a second or more.
         // verify-service fails a backup that has had no event for a minute: a stall cannot stay in progress.
-        stack = FaultStack.start("PipelineFaultIT", dir, 96L * 1024 * 1024, 2, Map.of("verify-service",
-                Map.of("DTR_BACKUP_STAGE_DEADLINE", "60s", "DTR_BACKUP_DEADLINE_CHECK_INTERVAL", "5s")));
+        stack = FaultStack.start("PipelineFaultIT", dir, 96L * 1024 * 1024, 2, EXPORT_SECONDS, Map.of("verify-service",
+                Map.of("DTR_BACKUP_STAGE_DEADLINE", STAGE_DEADLINE.toSeconds() + "s",
+                        "DTR_BACKUP_DEADLINE_CHECK_INTERVAL", DEADLINE_CHECK.toSeconds() + "s")));
         LOG.info("fault testbed ready in {} s", (System.nanoTime() - t0) / 1_000_000_000);
     }
 
@@ -90,65 +115,242 @@ class PipelineFaultIT {
     }
 
     // ------------------------------------------------------------------ SIGKILL mid-backup
+    // Each kill must land inside its stage: the stage's output record for the backup is absent from its
+    // output topic when the service is dead, and the stage provably had work left. A kill that missed the
+    // window fails the test (the artifact or the wait must grow), it never passes vacuously.
 
     @Test
     @Order(1)
-    void discoveryKilledAsItTakesTheRequest() throws Exception {
-        killMidBackup("discovery-service", id -> await().atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(5)).until(() -> logMentions("discovery-service", id)
-                        || !stack.eventsOf(id).isEmpty()));
+    void discoveryKilledWhileReadingTheCluster() throws Exception {
+        String id;
+        stack.gate.hold(); // the cluster's engine stops answering discovery-service for now
+        try {
+            id = stack.request().backupId();
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20)).until(() ->
+                    phases(stack.eventsOf(id)).contains(BackupPhase.DISCOVERING) && stack.gate.waiting() > 0);
+            // discovery-service took the request (DISCOVERING) and waits for the engine's answer: mid-stage.
+            killAndHold("discovery-service", id, "ReplicaDiscovered on " + Topics.REPLICAS.name(),
+                    () -> stack.records(Topics.REPLICAS, ReplicaDiscovered.class, id));
+        } finally {
+            stack.gate.release();
+        }
+        restartAndComplete("discovery-service", id);
+        assertThat(stack.records(Topics.REPLICAS, ReplicaDiscovered.class, id)).as("ReplicaDiscovered of " + id)
+                .hasSize(1);
+        assertOneCleanSet(id);
+        completed.add(id);
     }
 
     @Test
     @Order(2)
-    void metadataKilledWhenTheReplicaIsDiscovered() throws Exception {
-        killMidBackup("metadata-service", id -> stack.awaitEvent(id, ReplicaDiscovered.class, e -> true,
-                Duration.ofSeconds(30)));
+    void metadataKilledWhileDockerDtrBackupRuns() throws Exception {
+        String id = stack.request().backupId();
+        // The stand-in docker/dtr waits EXPORT_SECONDS before it writes: find its container running.
+        String container = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> runningBackupContainer(id), c -> c != null);
+        killAndHold("metadata-service", id, "metadata ArtifactStaged on " + Topics.STAGED.name(),
+                () -> stack.records(Topics.STAGED, ArtifactStaged.class, id).stream()
+                        .filter(e -> e.kind() == ArtifactKind.METADATA).toList(), () -> {
+                    // Still running after the kill, so docker/dtr had not finished when metadata-service died.
+                    var state = stack.simulator.docker().inspectContainerCmd(container).exec().getState();
+                    assertThat(state.getRunning()).as("docker/dtr backup container " + container + " had finished "
+                            + "before the kill: the kill missed the metadata stage; it needs a longer export wait")
+                            .isTrue();
+                });
+        restartAndComplete("metadata-service", id);
+        // The killed attempt's container (it carries the UCP password in its env) is removed by the next attempt.
+        assertThat(backupContainers(id)).as("docker/dtr containers of " + id + " left behind").isEmpty();
+        assertOneCleanSet(id);
+        completed.add(id);
     }
 
     @Test
     @Order(3)
     void imageKilledWhileStreamingTheVolume() throws Exception {
-        killMidBackup("image-service", id -> midStream(id, ArtifactPhase.STAGING));
+        String id = stack.request().backupId();
+        midStream(id, ArtifactPhase.STAGING);
+        killAndHold("image-service", id, "images ArtifactStaged on " + Topics.STAGED.name(),
+                () -> stack.records(Topics.STAGED, ArtifactStaged.class, id).stream()
+                        .filter(e -> e.kind() == ArtifactKind.IMAGES).toList());
+        long before = progressPublished(id, ArtifactPhase.STAGING);
+        restartAndComplete("image-service", id);
+        long total = stack.records(Topics.STAGED, ArtifactStaged.class, id).stream()
+                .filter(e -> e.kind() == ArtifactKind.IMAGES).findFirst().orElseThrow().sizeBytes();
+        assertWorkLeft("image-service", ArtifactPhase.STAGING, before, total);
+        assertOneCleanSet(id);
+        completed.add(id);
     }
 
     @Test
     @Order(4)
     void cryptoKilledWhileEncrypting() throws Exception {
-        killMidBackup("crypto-service", id -> midStream(id, ArtifactPhase.ENCRYPTING));
+        String id = stack.request().backupId();
+        // The ciphertext's multipart upload begins once its first part (16 MiB) is read: kill after two.
+        midStream(id, ArtifactPhase.ENCRYPTING, 40L << 20);
+        killAndHold("crypto-service", id, "images ArtifactEncrypted on " + Topics.ENCRYPTED.name(),
+                () -> stack.records(Topics.ENCRYPTED, ArtifactEncrypted.class, id).stream()
+                        .filter(e -> e.kind() == ArtifactKind.IMAGES).toList(), () -> {
+                    // SIGKILL: no abort. The ciphertext's multipart upload stays open, which no object listing shows.
+                    List<FaultStack.Upload> open = stack.incompleteUploads(BACKUPS, prefix(id));
+                    assertThat(open).as("the crypto-service kill left no incomplete multipart upload under "
+                            + prefix(id) + ": it did not land mid-upload").hasSize(1);
+                    orphan = open.get(0);
+                    orphanedAt = Instant.now();
+                });
+        long before = progressPublished(id, ArtifactPhase.ENCRYPTING);
+        restartAndComplete("crypto-service", id);
+        long total = stack.records(Topics.ENCRYPTED, ArtifactEncrypted.class, id).stream()
+                .filter(e -> e.kind() == ArtifactKind.IMAGES).findFirst().orElseThrow().plaintextSize();
+        assertWorkLeft("crypto-service", ArtifactPhase.ENCRYPTING, before, total);
+        // Nothing else left behind; the killed upload itself waits for the sweep (order 6).
+        assertOneCleanSet(id, Set.of(orphan.uploadId()));
+        completed.add(id);
     }
 
     @Test
     @Order(5)
     void verifyKilledWhileVerifying() throws Exception {
-        killMidBackup("verify-service", id -> midStream(id, ArtifactPhase.VERIFYING));
+        String id = stack.request().backupId();
+        afterOrphan.add(id);
+        midStream(id, ArtifactPhase.VERIFYING);
+        Supplier<List<ArtifactVerified>> verified = () -> stack.records(Topics.STATUS, ArtifactVerified.class, id)
+                .stream().filter(e -> e.kind() == ArtifactKind.IMAGES).toList();
+        killAndHold("verify-service", id, "images ArtifactVerified on " + Topics.STATUS.name(), verified);
+        long before = progressPublished(id, ArtifactPhase.VERIFYING);
+        restartAndComplete("verify-service", id);
+        assertWorkLeft("verify-service", ArtifactPhase.VERIFYING, before, verified.get().get(0).plaintextSize());
+        assertOneCleanSet(id);
+        completed.add(id);
+    }
+
+    @Test
+    @Order(6)
+    void theUploadAKillLeftIsSweptWhileLaterBackupsComplete() {
+        assertThat(orphan).as("the crypto-service kill (order 4) recorded its open upload").isNotNull();
+        // Live uploads run meanwhile (every service sweeps every few seconds): they must not be touched.
+        String live = stack.request().backupId();
+        afterOrphan.add(live);
+        // The sweep takes an upload with no new part for the stale age as abandoned; its last part preceded the kill.
+        Instant bound = orphanedAt.plus(SWEPT_WITHIN);
+        await().atMost(Duration.between(Instant.now(), bound).plusSeconds(1)).pollInterval(Duration.ofSeconds(1))
+                .untilAsserted(() -> assertThat(stack.incompleteUploads(BACKUPS, orphan.key()))
+                        .as("the upload " + orphan + " left by the kill, " + SWEPT_WITHIN + " after the kill")
+                        .noneMatch(u -> u.uploadId().equals(orphan.uploadId())));
+        LOG.info("orphaned upload {} swept {} s after the kill", orphan.uploadId(),
+                Duration.between(orphanedAt, Instant.now()).toSeconds());
+        BackupEvent end = stack.awaitTerminal(live, BACKUP_TIMEOUT);
+        assertThat(end).as(stack.story(live)).isInstanceOf(BackupCompleted.class);
+        assertOneCleanSet(live);
+        for (String id : afterOrphan) {
+            assertThat(stack.terminals(id)).as("backup " + id + " while the sweeps ran: " + stack.story(id))
+                    .hasSize(1).allMatch(e -> e instanceof BackupCompleted);
+        }
+        completed.add(live);
     }
 
     private void midStream(String id, ArtifactPhase stage) {
+        midStream(id, stage, 1);
+    }
+
+    private void midStream(String id, ArtifactPhase stage, long atLeast) {
         BackupProgress p = stack.awaitEvent(id, BackupProgress.class,
-                e -> e.kind() == ArtifactKind.IMAGES && e.stage() == stage && e.bytesDone() > 0, Duration.ofSeconds(60));
+                e -> e.kind() == ArtifactKind.IMAGES && e.stage() == stage && e.bytesDone() >= atLeast,
+                Duration.ofSeconds(60));
         LOG.info("{} of images at {} bytes of {}", stage, p.bytesDone(), p.bytesTotal());
         if (p.bytesTotal() != null) {
             assertThat(p.bytesDone()).as("mid-stream").isLessThan(p.bytesTotal());
         }
     }
 
-    private void killMidBackup(String service, Consumer<String> killPoint) throws Exception {
-        String id = stack.request().backupId();
-        killPoint.accept(id);
-        assertThat(stack.terminals(id)).as("the kill must land before the backup ends").isEmpty();
+    /**
+     * Kills the service, proves its stage's output for the backup is absent (read from the output topic
+     * itself), then keeps it down for {@link #DOWN}: neither that output nor any terminal event may appear.
+     */
+    /** A check made right after the kill, before the service has been down for long. */
+    interface AtKill {
+        void check() throws Exception;
+    }
+
+    private void killAndHold(String service, String id, String output, Supplier<? extends List<?>> outputRecords)
+            throws Exception {
+        killAndHold(service, id, output, outputRecords, () -> { });
+    }
+
+    private void killAndHold(String service, String id, String output, Supplier<? extends List<?>> outputRecords,
+            AtKill atKill) throws Exception {
+        assertThat(stack.terminals(id)).as("the kill must land before the backup ends: " + stack.story(id)).isEmpty();
         stack.services.kill(service);
-        // The stage of the killed service has not finished (its output event is absent).
-        assertThat(stack.terminals(id)).as("nothing ends while " + service + " is down").isEmpty();
+        try {
+            assertThat(outputRecords.get()).as(service + " was killed after its stage published " + output + " for "
+                    + id + ": the kill missed the stage's window; it needs a bigger artifact").isEmpty();
+            atKill.check();
+            await().during(DOWN).atMost(DOWN.plusSeconds(15)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(stack.terminals(id)).as("a terminal event while " + service + " is down: " + stack.story(id))
+                        .isEmpty();
+                assertThat(outputRecords.get()).as(output + " appeared while " + service + " is down").isEmpty();
+            });
+        } catch (Exception | AssertionError e) {
+            // The scenarios after this one need the whole pipeline, and this backup ended (one per cluster at a time).
+            stack.services.restart(service);
+            try {
+                stack.awaitTerminal(id, BACKUP_TIMEOUT);
+            } catch (RuntimeException notEnded) {
+                e.addSuppressed(notEnded);
+            }
+            throw e;
+        }
+    }
+
+    private void restartAndComplete(String service, String id) throws Exception {
         stack.services.restart(service);
         BackupEvent end = stack.awaitTerminal(id, BACKUP_TIMEOUT);
         assertThat(end).as(stack.story(id)).isInstanceOf(BackupCompleted.class);
-        assertOneCleanSet(id);
-        completed.add(id);
     }
 
-    /** Exactly one object per artifact, nothing left in staging, exactly one terminal event. */
+    /** The highest images progress of the stage the killed service had published (read from the status topic). */
+    private long progressPublished(String id, ArtifactPhase stage) {
+        return stack.records(Topics.STATUS, BackupProgress.class, id).stream()
+                .filter(p -> p.kind() == ArtifactKind.IMAGES && p.stage() == stage)
+                .mapToLong(BackupProgress::bytesDone).max().orElse(0);
+    }
+
+    /** The stage's last progress before the kill is below the artifact's size known after the restart. */
+    private static void assertWorkLeft(String service, ArtifactPhase stage, long before, long total) {
+        LOG.info("{} killed at {} of {} bytes ({})", service, before, total, stage);
+        assertThat(before).as(service + " had published " + stage + " progress " + before + " of " + total
+                + " bytes before the kill: the stage had finished streaming, the kill missed its window; it needs a "
+                + "bigger artifact").isLessThan(total);
+    }
+
+    private String runningBackupContainer(String id) {
+        return stack.simulator.docker().listContainersCmd().withLabelFilter(backupLabels(id)).exec().stream()
+                .filter(c -> id.equals(c.getLabels().get("io.dtrbackup.backup-id")) && "running".equals(c.getState()))
+                .map(Container::getId).findFirst().orElse(null);
+    }
+
+    private List<Container> backupContainers(String id) {
+        return stack.simulator.docker().listContainersCmd().withShowAll(true).withLabelFilter(backupLabels(id)).exec()
+                .stream().filter(c -> id.equals(c.getLabels().get("io.dtrbackup.backup-id"))).toList();
+    }
+
+    private static Map<String, String> backupLabels(String id) {
+        return Map.of("io.dtrbackup.role", "metadata-backup", "io.dtrbackup.backup-id", id);
+    }
+
+    private static List<BackupPhase> phases(List<? extends BackupEvent> events) {
+        return events.stream().filter(e -> e instanceof BackupPhaseChanged).map(e -> ((BackupPhaseChanged) e).phase())
+                .toList();
+    }
+
     private void assertOneCleanSet(String id) {
+        assertOneCleanSet(id, Set.of());
+    }
+
+    /**
+     * Exactly one object per artifact, nothing left in staging, no incomplete multipart upload under the
+     * backup's prefix in either bucket (but {@code tolerated}), exactly one terminal event.
+     */
+    private void assertOneCleanSet(String id, Set<String> tolerated) {
         List<String> keys = stack.keys(BACKUPS, prefix(id));
         assertThat(keys.stream().filter(k -> k.endsWith(".tar.gpg")).toList()).as(keys.toString())
                 .hasSize(2).anyMatch(k -> k.startsWith(prefix(id) + "dtr-metadata-"))
@@ -159,16 +361,16 @@ class PipelineFaultIT {
                 || k.endsWith("/manifest.json"));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(stack.keys(STAGING, prefix(id)))
                 .as("staging leftovers of " + id).isEmpty());
+        assertNoIncompleteUploads(id, tolerated, Duration.ZERO);
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(stack.terminals(id)).as(stack.story(id)).hasSize(1));
     }
 
-    private boolean logMentions(String service, String id) {
-        try {
-            return Files.readString(stack.services.get(service).log(), StandardCharsets.UTF_8).contains("backup=" + id);
-        } catch (java.io.IOException e) {
-            return false;
-        }
+    /** No incomplete multipart upload under the backup's prefix (waiting up to {@code within} for the sweep). */
+    private void assertNoIncompleteUploads(String id, Set<String> tolerated, Duration within) {
+        await().pollDelay(Duration.ZERO).atMost(within.plusSeconds(1)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(stack.incompleteUploads(prefix(id))).as("incomplete multipart uploads under " + prefix(id))
+                        .allMatch(u -> tolerated.contains(u.uploadId())));
     }
 
     // ------------------------------------------------------------------ duplicates
@@ -182,8 +384,21 @@ class PipelineFaultIT {
         BackupEvent end = stack.awaitTerminal(id, BACKUP_TIMEOUT);
         assertThat(end).as(stack.story(id)).isInstanceOf(BackupCompleted.class);
         assertOneCleanSet(id);
-        assertThat(stack.eventsOf(id).stream().filter(e -> e instanceof ReplicaDiscovered).map(BackupEvent::eventId)
-                .distinct()).as("one discovery: " + stack.story(id)).hasSize(1);
+        // Records, not distinct IDs: every ID here is deterministic, so a second run would repeat the same ones.
+        assertThat(stack.records(Topics.REPLICAS, ReplicaDiscovered.class, id))
+                .as("ReplicaDiscovered records of " + id + " on " + Topics.REPLICAS.name() + ": one discovery").hasSize(1);
+        Map<BackupPhase, Long> phases = stack.records(Topics.STATUS, BackupPhaseChanged.class, id).stream()
+                .collect(Collectors.groupingBy(BackupPhaseChanged::phase, Collectors.counting()));
+        assertThat(phases).as("BackupPhaseChanged records per phase of " + id + ": each phase once")
+                .containsKeys(BackupPhase.DISCOVERING, BackupPhase.BACKING_UP, BackupPhase.ENCRYPTING)
+                .allSatisfy((phase, n) -> assertThat(n).as(phase.name()).isEqualTo(1L));
+        for (ArtifactKind kind : List.of(ArtifactKind.METADATA, ArtifactKind.IMAGES)) {
+            assertThat(stack.records(Topics.STAGED, ArtifactStaged.class, id)).as("ArtifactStaged records of " + kind)
+                    .filteredOn(e -> e.kind() == kind).hasSize(1);
+            assertThat(stack.records(Topics.ENCRYPTED, ArtifactEncrypted.class, id))
+                    .as("ArtifactEncrypted records of " + kind).filteredOn(e -> e.kind() == kind).hasSize(1);
+        }
+        completed.add(id);
     }
 
     @Test
@@ -199,7 +414,8 @@ class PipelineFaultIT {
         assertOneCleanSet(first);
         assertThat(stack.keys(BACKUPS, prefix(second))).isEmpty();
         assertThat(stack.keys(STAGING, prefix(second))).isEmpty();
-        assertThat(stack.eventsOf(second)).as(stack.story(second)).noneMatch(e -> e instanceof ReplicaDiscovered);
+        assertThat(stack.incompleteUploads(prefix(second))).as("incomplete uploads of the rejected " + second).isEmpty();
+        assertThat(stack.records(Topics.REPLICAS, ReplicaDiscovered.class, second)).as(stack.story(second)).isEmpty();
     }
 
     // ------------------------------------------------------------------ poison
@@ -222,6 +438,9 @@ class PipelineFaultIT {
             // A valid event for a cluster nobody knows: the model's IDs swapped for new ones.
             String ghost = BackupIds.newId(Instant.now());
             ghosts.add(ghost);
+            if (topic == Topics.REQUESTS) {
+                ghostRequests.add(ghost);
+            }
             String valid = json.replace(model, ghost).replace("\"" + CLUSTER + "\"", "\"" + GHOST + "\"")
                     .replace(CLUSTER + "/", GHOST + "/");
             BackupEvent decoded = EventCodec.decode(valid.getBytes(StandardCharsets.UTF_8));
@@ -356,44 +575,58 @@ class PipelineFaultIT {
 
     @Test
     @Order(40)
-    void aBrokerRestartMidBackupEndsCompletedOrFailedWithAReason() {
+    void aBrokerRestartMidBackupIsRetriedThroughAndTheBackupCompletes() {
+        // A broker away for a few seconds is a transient fault every Kafka client retries through: the
+        // backup must complete, once, with a clean set (a failure here would be a lost event or a stuck stage).
         String id = stack.request().backupId();
         midStream(id, ArtifactPhase.STAGING);
         stack.kafka.restart();
         BackupEvent end = stack.awaitTerminal(id, Duration.ofMinutes(3));
         LOG.info("after the broker restart: {} ({})", end, stack.story(id));
-        assertThat(end).as(stack.story(id)).isInstanceOfAny(BackupCompleted.class, BackupFailed.class);
-        if (end instanceof BackupFailed f) {
-            assertThat(f.reason()).isNotBlank();
-        } else {
-            assertOneCleanSet(id);
-        }
-        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertThat(stack.terminals(id)).as(stack.story(id)).hasSize(1));
+        assertThat(end).as("after a broker restart: " + stack.story(id)).isInstanceOf(BackupCompleted.class);
+        assertOneCleanSet(id);
+        completed.add(id);
     }
 
     @Test
     @Order(41)
-    void anS3OutageMidUploadFailsWithAReasonLeavesNoPartialObjectAndTheNextBackupSucceeds() throws Exception {
+    void anS3OutageMidImageUploadFailsTheImagesWhileStagingLeavesNoPartialObjectAndTheNextBackupSucceeds()
+            throws Exception {
         String id = stack.request().backupId();
         midStream(id, ArtifactPhase.STAGING);
         stack.s3.stop();
         long down = System.nanoTime();
-        BackupEvent end;
+        ArtifactFailed images;
         try {
-            end = stack.awaitTerminal(id, Duration.ofMinutes(3));
+            images = stack.awaitEvent(id, ArtifactFailed.class, f -> f.kind() == ArtifactKind.IMAGES,
+                    Duration.ofSeconds(90));
         } finally {
+            // Only the image upload meets the outage: metadata's docker/dtr is still in its export wait.
             stack.s3.restart();
         }
-        LOG.info("S3 outage: {} after {} s ({})", end, (System.nanoTime() - down) / 1_000_000_000, stack.story(id));
+        LOG.info("S3 outage: {} after {} s", images, (System.nanoTime() - down) / 1_000_000_000);
+        // With the hand-off, crypto-service's ciphertext upload fails first and it refuses the stream;
+        // image-service then stages the tar instead, which fails against the same store: so the images
+        // fail while STAGING, reported by image-service (the hand-off's failure is not an artifact outcome).
+        assertThat(images.phase()).as("where the outage failed the images: " + images).isEqualTo(ArtifactPhase.STAGING);
+        assertThat(images.reason()).as("the reason names the object store: " + images)
+                .contains(stack.s3.endpoint()).contains("check the object store");
+        BackupEvent end = stack.awaitTerminal(id, Duration.ofMinutes(3));
+        LOG.info("S3 outage: {} ({})", end, stack.story(id));
         assertThat(end).as(stack.story(id)).isInstanceOf(BackupFailed.class);
-        assertThat(((BackupFailed) end).reason()).isNotBlank();
-        assertThat(stack.eventsOf(id)).as(stack.story(id)).anyMatch(e -> e instanceof ArtifactFailed f
-                && f.kind() == ArtifactKind.IMAGES && !f.reason().isBlank());
-        // No partial object: neither a staged image tar nor any ciphertext of this backup.
+        BackupFailed failed = (BackupFailed) end;
+        assertThat(failed.phase()).as("metadata verified after the outage, images failed: " + failed)
+                .isEqualTo(BackupPhase.PARTIALLY_FAILED);
+        assertThat(failed.failedStage()).as(failed.toString()).isEqualTo("images");
+        assertThat(failed.reason()).as("BackupFailed carries the images' reason").contains(images.reason());
+        assertThat(stack.eventsOf(id)).as("no verification failure: " + stack.story(id))
+                .noneMatch(e -> e instanceof ArtifactFailed f && f.phase() == ArtifactPhase.VERIFYING);
+        // No partial object: neither a staged image tar nor any image ciphertext of this backup ...
         assertThat(stack.keys(STAGING, prefix(id))).as("staging after the outage").noneMatch(k -> k.contains("images"));
         assertThat(stack.keys(BACKUPS, prefix(id))).as("backup bucket after the outage")
-                .noneMatch(k -> k.endsWith(".tar.gpg"));
+                .noneMatch(k -> k.contains("dtr-image-backup"));
+        // ... and no parts: an abort the outage prevented is swept once the upload is stale.
+        assertNoIncompleteUploads(id, Set.of(), SWEPT_WITHIN);
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .untilAsserted(() -> assertThat(stack.terminals(id)).as(stack.story(id)).hasSize(1));
 
@@ -403,13 +636,51 @@ class PipelineFaultIT {
         assertOneCleanSet(next);
     }
 
+    // ------------------------------------------------------------------ after the stage deadline
+
+    @Test
+    @Order(50)
+    void afterTheStageDeadlineEveryRequestedBackupHasExactlyOneTerminalEvent() throws Exception {
+        // A stall would be ended by verify-service's deadline with a second terminal event, a minute later:
+        // wait until the deadline and one check have passed since the run's last backup event, then count.
+        List<String> requested = new ArrayList<>(stack.requested);
+        requested.addAll(ghostRequests);
+        Instant last = stack.status.stream().filter(e -> requested.contains(e.backupId())).map(BackupEvent::occurredAt)
+                .max(Instant::compareTo).orElseThrow();
+        Instant after = last.plus(STAGE_DEADLINE).plus(DEADLINE_CHECK.multipliedBy(2));
+        Duration wait = Duration.between(Instant.now(), after);
+        LOG.info("waiting {} s for the stage deadline to pass since the last event at {}", wait.toSeconds(), last);
+        if (!wait.isNegative()) {
+            await().pollDelay(wait).atMost(wait.plusSeconds(10)).until(() -> Instant.now().isAfter(after));
+        }
+        Map<String, List<BackupEvent>> terminals = new java.util.LinkedHashMap<>();
+        int records = 0;
+        for (ConsumerRecord<String, byte[]> r : stack.readAll(Topics.STATUS.name())) {
+            records++;
+            BackupEvent e = EventCodec.decode(r.value());
+            if (FaultStack.isTerminal(e)) {
+                terminals.computeIfAbsent(e.backupId(), k -> new ArrayList<>()).add(e);
+            }
+        }
+        LOG.info("{} status records; {} backups requested, {} with a terminal event", records, requested.size(),
+                terminals.size());
+        assertThat(requested).as("backups requested by the run").hasSizeGreaterThan(10);
+        for (String id : requested) {
+            assertThat(terminals.getOrDefault(id, List.of())).as("terminal events of " + id + " after the deadline: "
+                    + stack.story(id)).hasSize(1);
+        }
+        // Nor any other backup of the run (the poison scenario's) with more than one.
+        terminals.forEach((id, list) -> assertThat(list).as("terminal events of " + id).hasSize(1));
+    }
+
     // ------------------------------------------------------------------ secrets
 
     @Test
     @Order(60)
-    void noSecretAppearsInAnyTopicLogObjectMetadataOrJsonObject() throws Exception {
-        Map<String, String> secrets = Map.of("UCP password", FaultStack.UCP_PASSWORD, "backup passphrase",
-                FaultStack.PASSPHRASE, "S3 secret key", stack.s3.secretKey(), "hand-off token", stack.handoffToken);
+    void noSecretInAnyFormAppearsInAnyTopicDebugLogObjectOrContainer() throws Exception {
+        Map<String, String> secrets = Map.of("UCP password", stack.ucpPassword, "backup passphrase",
+                stack.passphrase, "S3 secret key", stack.s3.secretKey(), "hand-off token", stack.handoffToken);
+        Map<String, String> forms = SecretForms.of(secrets);
         List<String> found = new ArrayList<>();
         int records = 0;
         List<String> topics = stack.kafka.admin().listTopics().names().get().stream()
@@ -418,39 +689,78 @@ class PipelineFaultIT {
         for (String topic : topics) {
             for (ConsumerRecord<String, byte[]> r : stack.readAll(topic)) {
                 records++;
-                String text = (r.key() == null ? "" : r.key()) + "\n" + new String(r.value(), StandardCharsets.UTF_8);
-                scan(secrets, text, topic + "@" + r.partition() + ":" + r.offset(), found);
+                String text = (r.key() == null ? "" : r.key()) + "\n" + new String(r.value(), StandardCharsets.ISO_8859_1);
+                scan(forms, text, topic + "@" + r.partition() + ":" + r.offset(), found);
             }
         }
+        long logBytes = 0;
+        long logLines = 0;
         for (Path log : stack.services.logs()) {
-            String text = Files.readString(log, StandardCharsets.ISO_8859_1);
-            assertThat(text).as(log + " is a real log").contains("backup=");
-            scan(secrets, text, log.toString(), found);
+            logBytes += Files.size(log);
+            boolean kafkaDebug = false;
+            boolean backupLine = false;
+            try (var lines = Files.newBufferedReader(log, StandardCharsets.ISO_8859_1)) {
+                String line;
+                long n = 0;
+                while ((line = lines.readLine()) != null) {
+                    n++;
+                    kafkaDebug |= line.contains(" DEBUG ") && line.contains("o.a.k.");
+                    backupLine |= line.contains("backup=bk-");
+                    scan(forms, line, log.getFileName() + ":" + n, found);
+                }
+                logLines += n;
+            }
+            // The scan read what DEBUG writes, the Kafka clients' too, and real backup work.
+            assertThat(kafkaDebug).as(log + " has the Kafka clients' DEBUG lines").isTrue();
+            assertThat(backupLine).as(log + " is a real log").isTrue();
         }
+        // docker-java's and httpclient5's DEBUG lines were written: commands sent to Docker, HTTP exchanges.
+        assertThat(Files.readString(stack.services.get("discovery-service").log(), StandardCharsets.ISO_8859_1))
+                .as("docker-java's DEBUG lines in discovery-service's log").contains("DEBUG [").contains("c.g.d.");
+        assertThat(Files.readString(stack.services.get("metadata-service").log(), StandardCharsets.ISO_8859_1))
+                .as("httpclient5's DEBUG lines in metadata-service's log").contains("o.a.h.");
         int objects = 0;
         for (String bucket : List.of(STAGING, BACKUPS)) {
             for (String key : stack.keys(bucket, "")) {
                 objects++;
                 var stat = stack.minio.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
-                scan(secrets, stat.userMetadata().toString() + stat.headers().toString(), bucket + "/" + key
+                scan(forms, key + stat.userMetadata().toString() + stat.headers().toString(), bucket + "/" + key
                         + " metadata", found);
                 if (key.endsWith(".json")) {
                     try (var in = stack.minio.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-                        scan(secrets, new String(in.readAllBytes(), StandardCharsets.UTF_8), bucket + "/" + key, found);
+                        scan(forms, new String(in.readAllBytes(), StandardCharsets.ISO_8859_1), bucket + "/" + key, found);
                     }
                 }
             }
         }
-        LOG.info("secret scan: {} records in {} topics, {} logs, {} objects", records, topics.size(),
-                stack.services.logs().size(), objects);
+        // Every container on the engine, running or exited: what it was created with.
+        int containers = 0;
+        var docker = stack.simulator.docker();
+        for (Container c : docker.listContainersCmd().withShowAll(true).exec()) {
+            var inspect = docker.inspectContainerCmd(c.getId()).exec();
+            containers++;
+            var config = inspect.getConfig();
+            String text = String.join("\n", inspect.getName(), String.valueOf(inspect.getPath()),
+                    String.valueOf(inspect.getArgs() == null ? null : List.of(inspect.getArgs())),
+                    String.valueOf(config == null || config.getEnv() == null ? null : List.of(config.getEnv())),
+                    String.valueOf(config == null || config.getCmd() == null ? null : List.of(config.getCmd())),
+                    String.valueOf(config == null || config.getEntrypoint() == null ? null : List.of(config.getEntrypoint())),
+                    String.valueOf(config == null ? null : config.getLabels()), String.valueOf(c.getLabels()));
+            scan(forms, text, "container " + inspect.getName() + " (" + c.getImage() + ")", found);
+        }
+        LOG.info("secret scan: {} forms of {} secrets; {} records in {} topics, {} logs ({} MB, {} lines), {} objects, "
+                + "{} containers", forms.size(), secrets.size(), records, topics.size(), stack.services.logs().size(),
+                logBytes >> 20, logLines, objects, containers);
+        assertThat(found.size()).as("secrets found, the first of them: "
+                + found.subList(0, Math.min(found.size(), 20))).isZero();
         assertThat(records).isGreaterThan(100);
         assertThat(objects).isGreaterThan(20);
-        assertThat(found).as("secrets found").isEmpty();
+        assertThat(containers).as("containers inspected (the replica's at least)").isGreaterThanOrEqualTo(5);
     }
 
-    private static void scan(Map<String, String> secrets, String text, String where, List<String> found) {
-        secrets.forEach((name, value) -> {
-            if (text.contains(value)) {
+    private static void scan(Map<String, String> forms, String text, String where, List<String> found) {
+        forms.forEach((name, value) -> {
+            if (text.contains(value) && found.size() < 10_000) {
                 found.add(name + " in " + where);
             }
         });

@@ -44,6 +44,7 @@ public final class ServiceProcesses implements AutoCloseable {
     private final Map<String, Path> jars;
     private final Map<String, String> env;
     private final Map<String, Map<String, String>> extraEnv = new LinkedHashMap<>();
+    private final List<String> jvmOptions = new ArrayList<>();
     private final Path logDir;
     private final Map<String, Service> running = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -86,6 +87,15 @@ public final class ServiceProcesses implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Extra JVM options for every service launched from now on (opt-in; e.g. PipelineFaultIT's
+     * {@code -Dlogback.configurationFile=} with DEBUG logging for its secret scan).
+     */
+    public ServiceProcesses withJvmOptions(String... options) {
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
     /** The services' shaded jars next to this module: {@code ../<service>/target/<service>.jar}. */
     public static Map<String, Path> locateJars() {
         Path root = Path.of("").toAbsolutePath().getParent();
@@ -123,7 +133,10 @@ public final class ServiceProcesses implements AutoCloseable {
         int port = freePort();
         Path log = logDir.resolve(name + ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jars.get(name).toString())
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", jars.get(name).toString()));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // Only what this test sets: nothing of the developer's own DTR_BACKUP_* environment.
         pb.environment().keySet().removeIf(k -> k.startsWith("DTR_BACKUP_"));
