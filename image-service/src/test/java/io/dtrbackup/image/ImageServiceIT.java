@@ -5,6 +5,7 @@ import static io.dtrbackup.image.ServiceHarness.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dtrbackup.common.archive.TarListing;
+import io.dtrbackup.common.clusters.ClusterSpec;
 import io.dtrbackup.common.events.ArtifactFailed;
 import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.events.ArtifactPhase;
@@ -18,6 +19,7 @@ import io.dtrbackup.common.events.StorageKind;
 import io.dtrbackup.common.service.ServiceLauncher;
 import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.ObjectInfo;
+import io.dtrbackup.image.docker.DockerEngine;
 import io.dtrbackup.testsupport.DockerExtension;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
@@ -36,7 +38,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -132,6 +138,28 @@ class ImageServiceIT {
         names.forEach(listing::add);
         assertThat(staged.entryCount()).isEqualTo(names.size());
         assertThat(staged.listingSha256()).isEqualTo(listing.sha256());
+
+        // Bytes: GNU tar's POSIX archive of the real mount point, as the service's docs promise, with
+        // the two documented exceptions made true on the host first (only these two mtimes change):
+        // the volume folder, which the API does not expose, carries the volume's CreatedAt; and the
+        // engine's archive has whole-second mtimes, so the data folder (the one folder the simulator
+        // left with a fraction) carries its second. Mode 0701 and root:root of the folder are not set
+        // here: GNU tar reads them from the host.
+        Instant created = OffsetDateTime.parse(DockerEngine.forEndpoint(new ClusterSpec.DockerEndpoint(
+                sim.dockerHost(), null, false), Duration.ofSeconds(10), Duration.ofSeconds(30))
+                .getJson("/volumes/" + replica.volumeName()).path("CreatedAt").asText()).toInstant();
+        Files.setLastModifiedTime(volumeDir, FileTime.from(created));
+        Path dataDir = Path.of(mountpoint);
+        Files.setLastModifiedTime(dataDir, FileTime.from(Files.getLastModifiedTime(dataDir).toInstant()
+                .truncatedTo(ChronoUnit.SECONDS)));
+        Path gnuTar = tmp.resolve("gnu.tar");
+        GnuTar.run(tmp, "tar", "--format=posix", "--pax-option=delete=atime,delete=ctime", "--sort=name", "-cf",
+                gnuTar.toString(), "-C", "/", volumeDir.toString().substring(1));
+        long difference = GnuTar.firstDifference(tar, gnuTar);
+        assertThat(difference).as("first byte where the staged tar differs from GNU tar's archive of %s (-1: none): "
+                + "staged %s; GNU tar %s", volumeDir, GnuTar.memberAt(tar, difference),
+                GnuTar.memberAt(gnuTar, difference)).isEqualTo(-1L);
+        Files.delete(gnuTar);
 
         // GNU tar restores every file byte for byte, with its mode and mtime, folders, the symlink.
         Path root = Files.createDirectory(tmp.resolve("restore"));
