@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -93,6 +94,8 @@ public final class CryptoVerticle extends PipelineVerticle {
             ObjectStore store = injectedStore != null ? injectedStore : MinioObjectStore.fromConfig(config);
             store.ensureBucket(layout.stagingBucket());
             store.ensureBucket(layout.backupBucket());
+            // crypto-service writes the backup objects, multipart: a SIGKILL mid-object leaves an upload there.
+            sweepStaleUploads(store, List.of(layout.backupBucket()));
             return new ArtifactEncryption(settings, store, passphrases, encryptor, encryptThreads, Clock.systemUTC());
         }).compose(e -> {
             encryption = e;

@@ -32,6 +32,7 @@ import io.vertx.core.Future;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -105,6 +106,7 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                 store = MinioObjectStore.fromConfig(config);
             }
             store.ensureBucket(layout.stagingBucket());
+            sweepStaleUploads(store, List.of(layout.stagingBucket())); // image tars are staged multipart
             return null;
         }).compose(v -> consume(Topics.REPLICAS, ReplicaDiscovered.class, this::onReplica));
     }

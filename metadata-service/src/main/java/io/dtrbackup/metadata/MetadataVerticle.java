@@ -23,6 +23,7 @@ import io.dtrbackup.common.topics.Topics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -79,6 +80,7 @@ public final class MetadataVerticle extends PipelineVerticle {
             ObjectStore store = injectedStore != null ? injectedStore : MinioObjectStore.fromConfig(config);
             store.ensureBucket(layout.stagingBucket());
             store.ensureBucket(layout.backupBucket());
+            sweepStaleUploads(store, List.of(layout.stagingBucket())); // metadata tars are staged multipart
             MetadataStager.Settings settings = new MetadataStager.Settings(layout,
                     config.get(CommonConfig.CLUSTERS_FILE),
                     config.get(MetadataServiceConfig.DTR_IMAGE_REPOSITORY),

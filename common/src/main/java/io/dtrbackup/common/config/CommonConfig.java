@@ -54,6 +54,14 @@ public final class CommonConfig {
     public static final ConfigParameter<Integer> S3_MAX_ATTEMPTS = ConfigParameter.optional(
             "S3_MAX_ATTEMPTS", ConfigType.INT, "4", "attempts for an S3 call that failed transiently");
 
+    public static final ConfigParameter<Duration> STALE_UPLOAD_AGE = ConfigParameter.optional(
+            "STALE_UPLOAD_AGE", ConfigType.DURATION, "1h", "an incomplete multipart upload with no new part for this "
+                    + "long is taken as abandoned (its writer was killed) and aborted; keep it well above the time "
+                    + "one part takes to upload");
+    public static final ConfigParameter<Duration> STALE_UPLOAD_SWEEP_INTERVAL = ConfigParameter.optional(
+            "STALE_UPLOAD_SWEEP_INTERVAL", ConfigType.DURATION, "15m", "how often a service that writes multipart "
+                    + "uploads looks for abandoned ones in its buckets (also once at start-up); 0s = never");
+
     public static final ConfigParameter<Path> CLUSTERS_FILE = ConfigParameter.optional(
             "CLUSTERS_FILE", ConfigType.EXISTING_PATH, null, "the cluster registry (YAML), see docs/operations.md");
     public static final ConfigParameter<Duration> PROGRESS_INTERVAL = ConfigParameter.optional(
@@ -71,7 +79,8 @@ public final class CommonConfig {
 
     public static List<ConfigParameter<?>> s3() {
         return List.of(S3_ENDPOINT, S3_REGION, S3_ACCESS_KEY_FILE, S3_SECRET_KEY_FILE, S3_STAGING_BUCKET,
-                S3_BACKUP_BUCKET, S3_PART_SIZE_MB, S3_UPLOAD_CONCURRENCY, S3_SIGN_PART_PAYLOADS, S3_MAX_ATTEMPTS);
+                S3_BACKUP_BUCKET, S3_PART_SIZE_MB, S3_UPLOAD_CONCURRENCY, S3_SIGN_PART_PAYLOADS, S3_MAX_ATTEMPTS,
+                STALE_UPLOAD_AGE, STALE_UPLOAD_SWEEP_INTERVAL);
     }
 
     /** Kafka + S3 + the clusters file: what most services need. */

@@ -10,6 +10,8 @@ import io.dtrbackup.common.metrics.ConsumerLag;
 import io.dtrbackup.common.metrics.HealthServer;
 import io.dtrbackup.common.metrics.PipelineMeters;
 import io.dtrbackup.common.metrics.ServiceMetrics;
+import io.dtrbackup.common.store.ObjectStore;
+import io.dtrbackup.common.store.StaleUploadSweeper;
 import io.dtrbackup.common.topics.Topic;
 import io.dtrbackup.common.events.BackupEvent;
 import io.vertx.core.Future;
@@ -19,6 +21,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +58,8 @@ public abstract class PipelineVerticle extends VerticleBase {
     private ConsumerLag lag;
     private long lagTimer = -1;
     private boolean measuring;
+    private long sweepTimer = -1;
+    private boolean sweeping;
 
     protected PipelineVerticle(String serviceName, ServiceConfig config) {
         this.serviceName = serviceName;
@@ -100,6 +105,9 @@ public abstract class PipelineVerticle extends VerticleBase {
         ready = false;
         if (lagTimer >= 0) {
             vertx.cancelTimer(lagTimer);
+        }
+        if (sweepTimer >= 0) {
+            vertx.cancelTimer(sweepTimer);
         }
         // Closing the Admin client blocks briefly: on a worker, alongside the consumers' drain.
         Future<Void> lagClosed = lag == null ? Future.succeededFuture() : blocking(() -> {
@@ -201,6 +209,36 @@ public abstract class PipelineVerticle extends VerticleBase {
             }
         });
         lag.track(topic.name(), groupId);
+    }
+
+    /**
+     * Aborts, now and every {@code STALE_UPLOAD_SWEEP_INTERVAL}, the multipart uploads in the buckets
+     * this service writes that a killed writer left (see {@link StaleUploadSweeper}). Runs on the worker
+     * pool and never delays start-up; a failed pass is logged and the next one tries again.
+     */
+    protected void sweepStaleUploads(ObjectStore store, List<String> buckets) {
+        Duration interval = config.get(CommonConfig.STALE_UPLOAD_SWEEP_INTERVAL);
+        if (interval.isZero() || interval.isNegative()) {
+            LOG.info("{}: sweep of abandoned multipart uploads off ({}={})", serviceName,
+                    CommonConfig.STALE_UPLOAD_SWEEP_INTERVAL.envName(), interval);
+            return;
+        }
+        StaleUploadSweeper sweeper = new StaleUploadSweeper(store, buckets,
+                config.get(CommonConfig.STALE_UPLOAD_AGE), Clock.systemUTC());
+        // On the verticle's context: callers may be on a worker (where the store is built).
+        context.runOnContext(v -> sweepTimer = vertx.setPeriodic(0, interval.toMillis(), t -> {
+            if (sweeping) {
+                return; // the last pass still runs: don't pile up workers
+            }
+            sweeping = true;
+            workers.executeBlocking(sweeper::sweep, false).onComplete(ar -> {
+                sweeping = false;
+                if (ar.failed()) {
+                    LOG.warn("{}: the sweep of abandoned multipart uploads in {} failed ({}); next try in {}",
+                            serviceName, buckets, ar.cause().getMessage(), interval);
+                }
+            });
+        }));
     }
 
     /** Runs blocking work on the service's bounded worker pool, unordered. */

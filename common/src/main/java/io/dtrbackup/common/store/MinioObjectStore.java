@@ -20,11 +20,15 @@ import io.minio.errors.ErrorResponseException;
 import io.minio.errors.InternalException;
 import io.minio.errors.ServerException;
 import io.minio.messages.Item;
+import io.minio.messages.ListMultipartUploadsResult;
+import io.minio.messages.ListPartsResult;
+import io.minio.messages.Upload;
 import io.minio.messages.Part;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -438,6 +442,90 @@ public final class MinioObjectStore implements ObjectStore {
             }
             return objects;
         }, true);
+    }
+
+    @Override
+    public List<IncompleteUpload> incompleteUploads(String bucket, String prefix) {
+        return call("list incomplete uploads " + bucket + "/" + prefix, () -> {
+            List<IncompleteUpload> uploads = new ArrayList<>();
+            String keyMarker = null;
+            String uploadIdMarker = null;
+            while (true) {
+                ListMultipartUploadsResult page;
+                try {
+                    page = asyncClient().listMultipartUploadsAsync(bucket, region, null, null, keyMarker, 1000,
+                            prefix, uploadIdMarker, null, null).get().result();
+                } catch (ExecutionException e) {
+                    throw unwrap(e);
+                }
+                for (Upload u : page.uploads()) {
+                    Instant initiated = u.initiated() == null ? null : u.initiated().toInstant();
+                    uploads.add(new IncompleteUpload(bucket, u.objectName(), u.uploadId(), initiated,
+                            lastActivity(bucket, u.objectName(), u.uploadId(), initiated)));
+                }
+                if (!page.isTruncated() || page.nextKeyMarker() == null) {
+                    return uploads;
+                }
+                keyMarker = page.nextKeyMarker();
+                uploadIdMarker = page.nextUploadIdMarker();
+            }
+        }, true);
+    }
+
+    /** The newest part's upload time (or the initiation when it has none): what tells a live upload from an abandoned one. */
+    private Instant lastActivity(String bucket, String key, String uploadId, Instant initiated) throws Exception {
+        Instant newest = initiated;
+        Integer marker = null;
+        while (true) {
+            ListPartsResult parts;
+            try {
+                parts = asyncClient().listPartsAsync(bucket, region, key, 1000, marker, uploadId, null, null).get()
+                        .result();
+            } catch (ExecutionException e) {
+                Exception cause = unwrap(e);
+                if (isNoSuchUpload(cause)) {
+                    return newest; // completed or aborted since the listing
+                }
+                throw cause;
+            }
+            for (Part p : parts.partList()) {
+                if (p.lastModified() != null && (newest == null || p.lastModified().toInstant().isAfter(newest))) {
+                    newest = p.lastModified().toInstant();
+                }
+            }
+            if (!parts.isTruncated()) {
+                return newest;
+            }
+            marker = parts.nextPartNumberMarker();
+        }
+    }
+
+    @Override
+    public void abortUpload(IncompleteUpload upload) {
+        call("abort upload " + upload.bucket() + "/" + upload.key(), () -> {
+            try {
+                asyncClient().abortMultipartUploadAsync(upload.bucket(), region, upload.key(), upload.uploadId(), null,
+                        null).get();
+            } catch (ExecutionException e) {
+                Exception cause = unwrap(e);
+                if (!isNoSuchUpload(cause)) {
+                    throw cause;
+                }
+            }
+            return null;
+        }, true);
+    }
+
+    private static boolean isNoSuchUpload(Exception e) {
+        return e instanceof ErrorResponseException r && "NoSuchUpload".equals(r.errorResponse().code());
+    }
+
+    /** The listing and abort calls are on the async client; a store built without one makes its own. */
+    private MinioAsyncClient asyncClient() {
+        if (asyncClient == null) {
+            throw new IllegalStateException("this store was built without an async client (use create/fromConfig)");
+        }
+        return asyncClient;
     }
 
     @Override

@@ -36,6 +36,19 @@ public interface ObjectStore {
     /** Removes the object; no error when it does not exist. */
     void remove(String bucket, String key);
 
+    /**
+     * The multipart uploads under the prefix that were started and neither completed nor aborted:
+     * in-flight ones and the ones a killed writer left. Listing objects never shows them.
+     */
+    default List<IncompleteUpload> incompleteUploads(String bucket, String prefix) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot list incomplete uploads");
+    }
+
+    /** Aborts the upload and frees its parts; no error when it is already gone (completed or aborted). */
+    default void abortUpload(IncompleteUpload upload) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot abort uploads");
+    }
+
     default boolean exists(String bucket, String key) {
         return stat(bucket, key).isPresent();
     }

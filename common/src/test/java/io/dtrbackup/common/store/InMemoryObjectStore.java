@@ -102,6 +102,18 @@ public final class InMemoryObjectStore implements ObjectStore {
         bucket(bucket).remove(key);
     }
 
+    /** Every put here is one call that either stores or leaves nothing: there are never incomplete uploads. */
+    @Override
+    public List<IncompleteUpload> incompleteUploads(String bucket, String prefix) {
+        check();
+        return List.of();
+    }
+
+    @Override
+    public void abortUpload(IncompleteUpload upload) {
+        check();
+    }
+
     /** The object's bytes, for assertions. */
     public byte[] bytes(String bucket, String key) {
         Stored stored = bucket(bucket).get(key);

@@ -2,6 +2,11 @@ package io.dtrbackup.common.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.google.common.collect.HashMultimap;
+import io.minio.MinioAsyncClient;
+import io.minio.messages.Part;
 
 import io.dtrbackup.testsupport.EmbeddedS3;
 import io.dtrbackup.testsupport.S3Extension;
@@ -9,7 +14,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
@@ -107,6 +115,7 @@ class MinioObjectStoreIT {
                 .isInstanceOf(ObjectStoreException.class);
         assertThat(store.stat(bucket, "c1/bk-2/images.tar")).isEmpty();
         assertThat(store.list(bucket, "c1/bk-2/")).isEmpty();
+        assertThat(store.incompleteUploads(bucket, "c1/bk-2/")).as("the failed upload was aborted, parts and all").isEmpty();
     }
 
     @Test
@@ -221,10 +230,55 @@ class MinioObjectStoreIT {
             flaky.setUploadHook(null);
             assertThat(flaky.stat("flaky", "c1/bk-5/images.tar")).isEmpty();
             assertThat(flaky.list("flaky", "c1/")).isEmpty();
+            assertThat(flaky.incompleteUploads("flaky", "c1/")).as("the upload was aborted, parts and all").isEmpty();
             // The same store takes the next upload once the server is back.
             flaky.put("flaky", "c1/bk-6/images.tar", new ByteArrayInputStream(data), -1, Map.of(), null);
             assertThat(flaky.stat("flaky", "c1/bk-6/images.tar").orElseThrow().size()).isEqualTo(data.length);
         }
+    }
+
+    @Test
+    void anUploadAKilledWriterLeftIsListedAndTheSweepAbortsItOnceIdleWhileALiveUploadIsKept() throws Exception {
+        // What a SIGKILL leaves: an upload with a part, never completed nor aborted. Invisible to listings.
+        MinioAsyncClient raw = MinioAsyncClient.builder().endpoint(s3.endpoint()).region(s3.region())
+                .credentials(s3.accessKey(), s3.secretKey()).build();
+        String orphanId = startUploadWithOnePart(raw, "c1/bk-7/images.tar");
+        assertThat(store.list(bucket, "c1/")).as("an incomplete upload is not an object").isEmpty();
+        assertThat(store.incompleteUploads(bucket, "c1/")).singleElement().satisfies(u -> {
+            assertThat(u.key()).isEqualTo("c1/bk-7/images.tar");
+            assertThat(u.uploadId()).isEqualTo(orphanId);
+            assertThat(u.initiated()).isNotNull();
+            assertThat(u.lastActivity()).isNotNull().isAfterOrEqualTo(u.initiated().minusSeconds(1));
+        });
+        assertThat(store.incompleteUploads(bucket, "c2/")).isEmpty();
+
+        Duration idle = Duration.ofSeconds(3);
+        StaleUploadSweeper sweeper = new StaleUploadSweeper(store, List.of(bucket), idle, Clock.systemUTC());
+        assertThat(sweeper.sweep()).as("the orphan is younger than the bound: kept").isZero();
+        // Let the orphan go idle past the bound, then a live upload shows activity just before the sweep.
+        await().pollDelay(idle.plusSeconds(2)).atMost(idle.plusSeconds(10)).until(() -> true);
+        String liveId = startUploadWithOnePart(raw, "c1/bk-8/images.tar");
+
+        assertThat(sweeper.sweep()).isEqualTo(1);
+        assertThat(store.incompleteUploads(bucket, "c1/")).extracting(IncompleteUpload::uploadId)
+                .containsExactly(liveId);
+        // The live upload still completes into an object.
+        Part[] parts = {new Part(1, raw.listPartsAsync(bucket, s3.region(), "c1/bk-8/images.tar", 10, null, liveId,
+                null, null).get().result().partList().get(0).etag())};
+        raw.completeMultipartUploadAsync(bucket, s3.region(), "c1/bk-8/images.tar", liveId, parts, null, null).get();
+        assertThat(store.stat(bucket, "c1/bk-8/images.tar")).isPresent();
+        assertThat(store.incompleteUploads(bucket, "c1/")).isEmpty();
+        // Aborting an upload that is already gone is no error (a second sweeper got there first).
+        store.abortUpload(new IncompleteUpload(bucket, "c1/bk-7/images.tar", orphanId, null, null));
+    }
+
+    private String startUploadWithOnePart(MinioAsyncClient raw, String key) throws Exception {
+        String id = raw.createMultipartUploadAsync(bucket, s3.region(), key, HashMultimap.create(), null).get()
+                .result().uploadId();
+        byte[] part = new byte[(int) PART];
+        new Random(key.hashCode()).nextBytes(part);
+        raw.uploadPartAsync(bucket, s3.region(), key, part, part.length, id, 1, null, null).get();
+        return id;
     }
 
     @Test
