@@ -18,6 +18,7 @@ import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.events.StorageKind;
 import io.dtrbackup.common.service.ServiceLauncher;
 import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.IncompleteUpload;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.image.docker.DockerEngine;
 import io.dtrbackup.testsupport.DockerExtension;
@@ -221,10 +222,8 @@ class ImageServiceIT {
         ArtifactSkipped skipped = only(harness.awaitStatus(skip.backupId(), Duration.ofMinutes(1),
                 has(ArtifactSkipped.class, 1)), ArtifactSkipped.class).get(0);
         assertThat(skipped.reason()).contains("options.skipImages");
-        assertThat(harness.store.list(harness.layout.stagingBucket(),
-                BackupLayout.backupPrefix(harness.clusterId, external.backupId()))).isEmpty();
-        assertThat(harness.store.list(harness.layout.stagingBucket(),
-                BackupLayout.backupPrefix(harness.clusterId, skip.backupId()))).isEmpty();
+        assertNothingLeftBehind(external, "skipped for external storage");
+        assertNothingLeftBehind(skip, "skipped by options.skipImages");
     }
 
     @Test
@@ -257,10 +256,8 @@ class ImageServiceIT {
                 .contains("dtr-registry-" + gone.replicaId() + " container is gone");
         ArtifactFailed f3 = failure(unknown);
         assertThat(f3.reason()).contains("no-such-cluster is not in the cluster registry");
-        for (ReplicaDiscovered e : List.of(missing, noContainer)) {
-            assertThat(harness.store.list(harness.layout.stagingBucket(),
-                    BackupLayout.backupPrefix(harness.clusterId, e.backupId()))).isEmpty();
-        }
+        assertNothingLeftBehind(missing, "volume missing");
+        assertNothingLeftBehind(noContainer, "registry container gone");
 
         // The service keeps going: a good replica after the failures is staged.
         SimulatedReplica ok = sim.createReplica(ReplicaSpec.of("2.9.4", SimulatedUcp.random())
@@ -288,9 +285,8 @@ class ImageServiceIT {
         ArtifactFailed failed = only(events, ArtifactFailed.class).get(0);
         assertThat(failed.reason()).contains("staging the image tar failed").contains("connection reset (simulated)")
                 .contains("run the backup again");
-        assertThat(harness.store.list(harness.layout.stagingBucket(),
-                BackupLayout.backupPrefix(harness.clusterId, first.backupId())))
-                .as("nothing of the broken upload is visible").isEmpty();
+        // The broken upload had sent a part: aborting it is what leaves nothing behind.
+        assertNothingLeftBehind(first, "the broken upload");
 
         ReplicaDiscovered second = harness.replica(replica.replicaId(), StorageKind.FILESYSTEM, replica.volumeName(),
                 BackupOptions.DEFAULTS);
@@ -300,6 +296,20 @@ class ImageServiceIT {
         ArtifactStaged staged = only(next, ArtifactStaged.class).get(0);
         ObjectInfo object = harness.store.stat(harness.layout.stagingBucket(), staged.stagingKey()).orElseThrow();
         assertThat(object.size()).isEqualTo(staged.sizeBytes());
+        assertThat(harness.store.incompleteUploads(harness.layout.stagingBucket(),
+                BackupLayout.backupPrefix(harness.clusterId, second.backupId()))).isEmpty();
+    }
+
+    /**
+     * No object and no incomplete multipart upload under the backup's prefix: listing objects alone
+     * never shows an upload that was started and not aborted (its parts stay, invisible).
+     */
+    private void assertNothingLeftBehind(ReplicaDiscovered event, String what) {
+        String prefix = BackupLayout.backupPrefix(harness.clusterId, event.backupId());
+        assertThat(harness.store.list(harness.layout.stagingBucket(), prefix)).as("objects left by " + what)
+                .isEmpty();
+        assertThat(harness.store.incompleteUploads(harness.layout.stagingBucket(), prefix))
+                .as("incomplete multipart uploads left by " + what).isEmpty();
     }
 
     private ArtifactFailed failure(ReplicaDiscovered event) {
@@ -369,6 +379,16 @@ class ImageServiceIT {
         @Override
         public void remove(String bucket, String key) {
             real.remove(bucket, key);
+        }
+
+        @Override
+        public List<IncompleteUpload> incompleteUploads(String bucket, String prefix) {
+            return real.incompleteUploads(bucket, prefix);
+        }
+
+        @Override
+        public void abortUpload(IncompleteUpload upload) {
+            real.abortUpload(upload);
         }
     }
 }
