@@ -11,7 +11,6 @@ import io.dtrbackup.testsupport.MutualTlsDockerProxy;
 import io.dtrbackup.testsupport.PrivateDockerEngine;
 import java.nio.file.Path;
 import java.time.Duration;
-import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,22 +40,14 @@ class DockerClientsIT {
             int served = proxy.connectionsServed();
             Path stranger = proxy.writeStrangerBundle(tmp.resolve("stranger"));
             try (DockerClient refused = DockerClients.forEndpoint(new DockerEndpoint(proxy.endpoint(), stranger, false))) {
-                assertThatThrownBy(() -> refused.pingCmd().exec())
-                        .as("a client certificate another CA signed")
-                        .satisfies(e -> assertThat(sslCause(e)).as("the TLS failure in %s", e.toString()).isNotNull());
+                // Under TLS 1.3 the client's handshake ends before the engine checks its certificate:
+                // the refusal reaches the client as a closed connection, not always as an SSL alert.
+                assertThatThrownBy(() -> refused.pingCmd().exec()).as("a client certificate another CA signed")
+                        .isInstanceOf(RuntimeException.class);
             }
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(proxy.handshakesRefused())
                     .as("handshakes the proxy refused").isPositive());
             assertThat(proxy.connectionsServed()).isEqualTo(served);
         }
-    }
-
-    private static SSLException sslCause(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SSLException ssl) {
-                return ssl;
-            }
-        }
-        return null;
     }
 }
