@@ -14,6 +14,7 @@ import io.dtrbackup.common.docker.DockerClients;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import javax.net.ssl.SSLException;
@@ -180,6 +182,14 @@ public final class DockerClusterInspector implements ClusterInspector {
             return where + " answered HTTP " + api.getHttpStatus() + " (" + cause + "): check the engine's health and "
                     + "that docker.endpoint in the cluster registry points at UCP or the DTR node's engine";
         }
+        if (cluster.docker().clientBundle() != null && closedByPeer(failure)) {
+            // Under TLS 1.3 the client's handshake ends before the engine checks the client certificate:
+            // a refused bundle shows only as the connection closing under the first request.
+            return where + " closed the TLS connection (" + cause + "): when the engine or UCP is up, this is how it "
+                    + "refuses the client bundle " + cluster.docker().clientBundle() + " (expired, revoked or for "
+                    + "another cluster); download a fresh UCP client bundle of an admin user into that directory and "
+                    + "request the backup again";
+        }
         if (find(failure, ConnectException.class) != null || find(failure, UnknownHostException.class) != null
                 || find(failure, IOException.class) != null) {
             return "cannot reach " + where + " (" + cause + "): check that the engine or UCP is up, that docker.endpoint "
@@ -188,6 +198,22 @@ public final class DockerClusterInspector implements ClusterInspector {
         }
         return "reading DTR containers from " + where + " failed (" + cause + "): check the engine's health and the "
                 + "discovery-service log, then request the backup again";
+    }
+
+    /** The peer closed an established connection (not a refused connect). */
+    private static boolean closedByPeer(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getSimpleName().equals("NoHttpResponseException")) {
+                return true;
+            }
+            if (t instanceof SocketException && !(t instanceof ConnectException) && t.getMessage() != null) {
+                String m = t.getMessage().toLowerCase(Locale.ROOT);
+                if (m.contains("broken pipe") || m.contains("connection reset")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static <T extends Throwable> T find(Throwable failure, Class<T> type) {

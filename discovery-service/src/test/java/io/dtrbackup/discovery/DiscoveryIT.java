@@ -24,6 +24,7 @@ import io.dtrbackup.common.topics.Topics;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.KafkaExtension;
+import io.dtrbackup.testsupport.MutualTlsDockerProxy;
 import io.dtrbackup.testsupport.PrivateDockerEngine;
 import io.dtrbackup.testsupport.ReplicaSpec;
 import io.dtrbackup.testsupport.SimulatedReplica;
@@ -47,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * discovery-service on the real testbed: embedded Kafka, two private Docker engines with
  * simulated DTR replicas (engine A: three replicas of DTR 2.9.4 on filesystem storage; engine B:
- * an NFS replica and a stopped one, DTR 2.8.2), and endpoints that do not answer.
+ * an NFS replica and a stopped one, DTR 2.8.2), engine A again behind a mutual-TLS proxy (tcp
+ * with a client bundle, as UCP serves it), and endpoints that do not answer.
  */
 @ExtendWith(KafkaExtension.class)
 class DiscoveryIT {
@@ -69,6 +71,9 @@ class DiscoveryIT {
     private static TopicRecorder recorder;
     private static KafkaProducer<String, byte[]> producer;
     private static UntrustedTlsEndpoint tls;
+    private static MutualTlsDockerProxy mtls;
+    private static Path mtlsBundle;
+    private static Path strangerBundle;
 
     @BeforeAll
     static void setUp(EmbeddedKafka broker) throws Exception {
@@ -88,6 +93,9 @@ class DiscoveryIT {
         ItSupport.ucpFiles(dir);
         int closedPort = closedPort();
         tls = UntrustedTlsEndpoint.start(dir);
+        mtls = MutualTlsDockerProxy.start(engineA.dockerHost());
+        mtlsBundle = mtls.writeClientBundle(dir.resolve("mtls-bundle"));
+        strangerBundle = mtls.writeStrangerBundle(dir.resolve("stranger-bundle"));
         String a = engineA.dockerHost();
         String b = engineB.dockerHost();
         clusters = dir.resolve("clusters.yaml");
@@ -100,7 +108,9 @@ class DiscoveryIT {
                 + ItSupport.cluster("ext", b, "    storage: s3\n")
                 + ItSupport.cluster("down", "unix:///nonexistent.sock", null)
                 + ItSupport.cluster("closed", "tcp://127.0.0.1:" + closedPort, null)
-                + ItSupport.cluster("tls", tls.endpoint(), tls.bundle(), null));
+                + ItSupport.cluster("tls", tls.endpoint(), tls.bundle(), null)
+                + ItSupport.cluster("mtls", mtls.endpoint(), mtlsBundle, null)
+                + ItSupport.cluster("mtls-stranger", mtls.endpoint(), strangerBundle, null));
         vertx = Vertx.vertx();
         deployment = deploy();
         recorder = new TopicRecorder(kafka.bootstrapServers(), Topics.REQUESTS.name(), Topics.REPLICAS.name(),
@@ -131,7 +141,7 @@ class DiscoveryIT {
         if (vertx != null) {
             await(vertx.close());
         }
-        for (AutoCloseable c : new AutoCloseable[] {simA, simB, engineA, engineB, tls}) {
+        for (AutoCloseable c : new AutoCloseable[] {simA, simB, engineA, engineB, tls, mtls}) {
             if (c != null) {
                 c.close();
             }
@@ -177,6 +187,34 @@ class DiscoveryIT {
         BackupPhaseChanged backingUp = (BackupPhaseChanged) status.get(2);
         assertThat(backingUp.phase()).isEqualTo(BackupPhase.BACKING_UP);
         assertThat(backingUp.expectedArtifacts()).containsExactly(ArtifactKind.METADATA, ArtifactKind.IMAGES);
+    }
+
+    @Test
+    void aClusterBehindMutualTlsIsReadThroughItsClientBundleAndAForeignCertificateIsRefused() throws Exception {
+        int served = mtls.connectionsServed();
+        send(producer, Topics.REQUESTS, request("bk-mtls-1", "mtls", BackupOptions.DEFAULTS));
+        ReplicaDiscovered d = discovered("bk-mtls-1");
+        assertThat(d.replicaId()).isEqualTo(threeIds.get(0));
+        assertThat(d.dtrVersion()).isEqualTo("2.9.4");
+        assertThat(d.volumeName()).isEqualTo("dtr-registry-" + threeIds.get(0));
+        assertThat(d.replicaChoice()).contains("lowest replica ID of 3 healthy");
+        // Engine A's replicas came over tcp + mutual TLS, not over its socket.
+        assertThat(mtls.connectionsServed()).as("connections the mutual-TLS proxy served for bk-mtls-1")
+                .isGreaterThan(served);
+
+        int refused = mtls.handshakesRefused();
+        int servedBefore = mtls.connectionsServed();
+        send(producer, Topics.REQUESTS, request("bk-mtls-stranger-1", "mtls-stranger", BackupOptions.DEFAULTS));
+        BackupFailed f = failed("bk-mtls-stranger-1");
+        // Under TLS 1.3 the engine checks the client certificate after the client's handshake ended: the
+        // refusal reaches discovery as an SSL alert or, when the request was already on its way, as a closed
+        // connection. Either way the reason names the bundle to replace; the proxy's count shows the refusal.
+        assertThat(f.reason()).contains("cluster 'mtls-stranger' at " + mtls.endpoint())
+                .contains(strangerBundle.toString()).contains("fresh UCP client bundle");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(mtls.handshakesRefused())
+                .as("handshakes the proxy refused").isGreaterThan(refused));
+        assertThat(mtls.connectionsServed()).isEqualTo(servedBefore);
+        assertThat(recorder.forBackup(Topics.REPLICAS.name(), ReplicaDiscovered.class, "bk-mtls-stranger-1")).isEmpty();
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.dockerjava.api.exception.DockerException;
 import io.dtrbackup.common.clusters.ClusterSpec;
 import java.net.ConnectException;
+import java.net.SocketException;
 import java.nio.file.Path;
 import java.time.Duration;
 import javax.net.ssl.SSLHandshakeException;
@@ -34,6 +35,12 @@ class DockerClusterInspectorTest {
                 .contains("fresh UCP client bundle");
         assertThat(DockerClusterInspector.explain(tls, new RuntimeException(new ConnectException("Connection refused"))))
                 .startsWith("cannot reach").contains("Connection refused");
+        // TLS 1.3: a refused client certificate closes the connection after the client's handshake.
+        assertThat(DockerClusterInspector.explain(tls, new RuntimeException(new SocketException("Broken pipe"))))
+                .startsWith("the Docker endpoint of cluster 'prod' at tcp://ucp.example.com:443 closed the TLS connection")
+                .contains("/etc/bundles/prod").contains("fresh UCP client bundle");
+        assertThat(DockerClusterInspector.explain(at("unix:///var/run/x.sock", null, false),
+                new RuntimeException(new SocketException("Connection reset")))).startsWith("cannot reach");
         assertThat(DockerClusterInspector.explain(tls, new DockerException("denied", 403)))
                 .contains("HTTP 403").contains("administrator");
         assertThat(DockerClusterInspector.explain(tls, new IllegalArgumentException("refusing plain tcp")))

@@ -87,6 +87,86 @@ final class GnuTar {
         return mode;
     }
 
+    /** The first offset at which two files differ, or -1 when they are equal (streamed, any size). */
+    static long firstDifference(Path a, Path b) throws IOException {
+        try (InputStream x = new java.io.BufferedInputStream(Files.newInputStream(a), 1 << 20);
+                InputStream y = new java.io.BufferedInputStream(Files.newInputStream(b), 1 << 20)) {
+            byte[] bx = new byte[1 << 16];
+            byte[] by = new byte[1 << 16];
+            long offset = 0;
+            while (true) {
+                int nx = x.readNBytes(bx, 0, bx.length);
+                int ny = y.readNBytes(by, 0, by.length);
+                int mismatch = java.util.Arrays.mismatch(bx, 0, nx, by, 0, ny);
+                if (mismatch >= 0) {
+                    return offset + mismatch;
+                }
+                if (nx < bx.length) {
+                    return -1;
+                }
+                offset += nx;
+            }
+        }
+    }
+
+    /**
+     * What an offset of a tar falls in, for failure messages: the member (its PAX path when it has
+     * one) and whether the offset is in its extended header, its ustar header or its data.
+     */
+    static String memberAt(Path tar, long offset) throws IOException {
+        if (offset < 0) {
+            return "-";
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(tar)) {
+            java.nio.ByteBuffer block = java.nio.ByteBuffer.allocate(512);
+            long pos = 0;
+            long memberStart = 0;
+            String paxPath = null;
+            while (true) {
+                block.clear();
+                if (ch.read(block, pos) < 512) {
+                    return "offset " + offset + ": past the last complete block (" + ch.size() + " bytes)";
+                }
+                byte[] h = block.array();
+                if (java.util.Arrays.equals(h, new byte[512])) {
+                    return "offset " + offset + ": in the end-of-archive blocks or padding (from " + pos + ")";
+                }
+                String name = field(h, 0, 100);
+                long size = Long.parseLong(field(h, 124, 12).trim(), 8);
+                long next = pos + 512 + (size + 511) / 512 * 512;
+                if (h[156] == 'x') {
+                    java.nio.ByteBuffer data = java.nio.ByteBuffer.allocate((int) size);
+                    ch.read(data, pos + 512);
+                    String records = new String(data.array(), StandardCharsets.UTF_8);
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\d+ path=([^\n]*)\n").matcher(records);
+                    paxPath = m.find() ? m.group(1) : null;
+                    if (offset < next) {
+                        return "offset " + offset + ": in the extended header (" + name + ", at " + pos + ", records '"
+                                + records.replace("\n", "\\n") + "') of the next member";
+                    }
+                    pos = next;
+                    continue;
+                }
+                if (offset < next) {
+                    String where = offset < pos + 512 ? "header byte " + (offset - pos) : "data byte " + (offset - pos - 512);
+                    return "offset " + offset + ": member '" + (paxPath != null ? paxPath : name) + "' (entry from "
+                            + memberStart + ", ustar header at " + pos + "), " + where;
+                }
+                paxPath = null;
+                pos = next;
+                memberStart = pos;
+            }
+        }
+    }
+
+    private static String field(byte[] h, int off, int len) {
+        int end = off;
+        while (end < off + len && h[end] != 0) {
+            end++;
+        }
+        return new String(h, off, end - off, StandardCharsets.UTF_8);
+    }
+
     static String sha256(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");

@@ -24,6 +24,7 @@ import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
 import io.dtrbackup.testsupport.KafkaExtension;
+import io.dtrbackup.testsupport.MutualTlsDockerProxy;
 import io.dtrbackup.testsupport.ReplicaSpec;
 import io.dtrbackup.testsupport.S3Extension;
 import io.dtrbackup.testsupport.SimulatedReplica;
@@ -52,8 +53,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * metadata-service on the real testbed: embedded KRaft broker, S3Proxy, a Docker engine running the
- * simulator's {@code docker/dtr} stand-in. Given a ReplicaDiscovered, when the service runs, then
- * the staged object, the record and the events are checked byte for byte.
+ * simulator's {@code docker/dtr} stand-in, on its socket and behind a mutual-TLS proxy (tcp with a
+ * client bundle, as UCP serves it). Given a ReplicaDiscovered, when the service runs, then the
+ * staged object, the record and the events are checked byte for byte.
  */
 @ExtendWith({KafkaExtension.class, S3Extension.class, DockerExtension.class})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -67,6 +69,8 @@ class MetadataServiceIT {
     private static SimulatedReplica fetchReplica;
     private static HttpServer caServer;
     private static ItEnvironment env;
+    private static MutualTlsDockerProxy mtls;
+    private static Path strangerBundle;
     /** Every backup container as inspected between create and start, by backup ID. */
     private static final Map<String, List<InspectContainerResponse>> containers = new ConcurrentHashMap<>();
 
@@ -98,6 +102,12 @@ class MetadataServiceIT {
         Files.writeString(dir.resolve("ca.pem"), ucp.caPem());
         Files.writeString(dir.resolve("other-ca.pem"), SimulatedUcp.random().caPem());
         String docker = "docker: { endpoint: \"" + sim.dockerHost() + "\" }";
+        mtls = MutualTlsDockerProxy.start(sim.dockerHost());
+        Path mtlsBundle = mtls.writeClientBundle(dir.resolve("mtls-bundle"));
+        strangerBundle = mtls.writeStrangerBundle(dir.resolve("stranger-bundle"));
+        String tcp = "docker: { endpoint: \"" + mtls.endpoint() + "\", clientBundle: \"" + mtlsBundle + "\" }";
+        String stranger = "docker: { endpoint: \"" + mtls.endpoint() + "\", clientBundle: \"" + strangerBundle
+                + "\" }";
         String url = "url: \"" + ucp.url() + "\", username: \"" + ucp.username() + "\"";
         String yaml = "clusters:\n"
                 + "  - { id: good, " + docker + ", ucp: { " + url + ", passwordFile: pw, caFile: ca.pem } }\n"
@@ -105,7 +115,9 @@ class MetadataServiceIT {
                 + "  - { id: wrongca, " + docker + ", ucp: { " + url + ", passwordFile: pw, caFile: other-ca.pem } }\n"
                 + "  - { id: insecure, " + docker + ", ucp: { " + url + ", passwordFile: pw, insecureTls: true } }\n"
                 + "  - { id: fetch, " + docker + ", ucp: { url: \"" + caUrl + "\", username: \"" + fetchUcp.username()
-                + "\", passwordFile: fetch-pw, fetchCa: true } }\n";
+                + "\", passwordFile: fetch-pw, fetchCa: true } }\n"
+                + "  - { id: mtls, " + tcp + ", ucp: { " + url + ", passwordFile: pw, caFile: ca.pem } }\n"
+                + "  - { id: mtls-stranger, " + stranger + ", ucp: { " + url + ", passwordFile: pw, caFile: ca.pem } }\n";
         env = new ItEnvironment(kafka, s3, dir, yaml, "meta-it", Map.of());
         env.verticle.onContainerCreated(id -> {
             InspectContainerResponse info = sim.docker().inspectContainerCmd(id).exec();
@@ -121,6 +133,9 @@ class MetadataServiceIT {
         }
         if (caServer != null) {
             caServer.stop(0);
+        }
+        if (mtls != null) {
+            mtls.close();
         }
     }
 
@@ -342,6 +357,41 @@ class MetadataServiceIT {
         try (InputStream in = env.store.get(env.layout.stagingBucket(), recordKey)) {
             assertThat(in.readAllBytes()).isEqualTo(recordBefore);
         }
+    }
+
+    @Test
+    @Order(11)
+    void aClusterBehindMutualTlsRunsDockerDtrThroughItsClientBundle(DtrSimulator sim) throws Exception {
+        int served = mtls.connectionsServed();
+        ReplicaDiscovered event = ItEnvironment.event("mtls", replica.replicaId(), VERSION, BackupOptions.DEFAULTS);
+        env.publish(event);
+        ArtifactStaged staged = awaitStaged(event);
+        assertThat(staged.sha256()).isEqualTo(DtrSimulator.expectedMetadataTarSha256(VERSION, true, false, false, 0))
+                .isEqualTo(env.sha256(env.layout.stagingBucket(), staged.stagingKey()));
+        // Create, attach (a hijacked stream), start, wait and remove all went over tcp + mutual TLS.
+        assertThat(mtls.connectionsServed()).as("connections the mutual-TLS proxy served for the run")
+                .isGreaterThan(served);
+        assertThat(containers.get(event.backupId())).hasSize(1);
+        String id = containers.get(event.backupId()).get(0).getId();
+        assertThatThrownBy(() -> sim.docker().inspectContainerCmd(id).exec()).isInstanceOf(NotFoundException.class);
+    }
+
+    @Test
+    @Order(12)
+    void aForeignClientCertificateIsRefusedBeforeAnythingRuns() throws Exception {
+        int refused = mtls.handshakesRefused();
+        int served = mtls.connectionsServed();
+        ReplicaDiscovered event = ItEnvironment.event("mtls-stranger", replica.replicaId(), VERSION,
+                BackupOptions.DEFAULTS);
+        env.publish(event);
+        ArtifactFailed failed = awaitFailed(event);
+        // Under TLS 1.3 the engine checks the client certificate after the client's handshake ended:
+        // the refusal reaches the service as a closed connection. The proxy's count shows it was the TLS refusal.
+        assertThat(failed.reason()).contains("docker/dtr:" + VERSION);
+        assertThat(containers).doesNotContainKey(event.backupId());
+        await().atMost(WAIT).untilAsserted(() -> assertThat(mtls.handshakesRefused())
+                .as("handshakes the proxy refused").isGreaterThan(refused));
+        assertThat(mtls.connectionsServed()).isEqualTo(served);
     }
 
     @Test

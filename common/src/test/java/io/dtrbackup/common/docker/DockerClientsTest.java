@@ -3,6 +3,7 @@ package io.dtrbackup.common.docker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.github.dockerjava.core.LocalDirectorySSLConfig;
 import io.dtrbackup.common.clusters.ClusterSpec.DockerEndpoint;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +19,19 @@ class DockerClientsTest {
         assertThat(config.getSSLConfig()).isNull();
     }
 
+    /**
+     * Only the decision: a tcp endpoint with a bundle gets docker-java's TLS configuration from
+     * that directory. That the client then speaks mutual TLS to an engine is DockerClientsIT's.
+     */
     @Test
-    void tcpWithAClientBundleUsesMutualTls(@TempDir Path bundle) throws Exception {
+    void tcpWithAClientBundleIsConfiguredForTlsFromTheBundle(@TempDir Path bundle) throws Exception {
         for (String f : new String[] {"ca.pem", "cert.pem", "key.pem"}) {
             Files.writeString(bundle.resolve(f), "pem");
         }
         var config = DockerClients.config(new DockerEndpoint("tcp://ucp.example.com:443", bundle, false));
-        assertThat(config.getSSLConfig()).isNotNull();
+        assertThat(config.getDockerHost().toString()).isEqualTo("tcp://ucp.example.com:443");
+        assertThat(config.getSSLConfig()).isInstanceOfSatisfying(LocalDirectorySSLConfig.class,
+                ssl -> assertThat(ssl.getDockerCertPath()).isEqualTo(bundle.toString()));
     }
 
     @Test

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dtrbackup.common.clusters.ClusterSpec;
+import io.dtrbackup.testsupport.TestPki;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.Writer;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.StandardProtocolFamily;
@@ -18,31 +17,11 @@ import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
-import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,9 +58,8 @@ class DockerEngineTest {
 
     @Test
     void speaksMutualTlsWithAClientBundle(@TempDir Path tmp) throws Exception {
-        Pki pki = new Pki();
-        Path bundle = Files.createDirectory(tmp.resolve("bundle"));
-        pki.writeBundle(bundle, pki.client, pki.clientCert);
+        TestPki pki = new TestPki();
+        Path bundle = pki.writeClientBundle(tmp.resolve("bundle"));
         List<String> requests = new CopyOnWriteArrayList<>();
         try (SSLServerSocket server = (SSLServerSocket) pki.serverContext().getServerSocketFactory()
                 .createServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
@@ -102,9 +80,7 @@ class DockerEngineTest {
             }
 
             // A bundle whose certificate the engine's CA did not sign is refused by the handshake.
-            Pki other = new Pki();
-            Path wrong = Files.createDirectory(tmp.resolve("wrong"));
-            pki.writeBundle(wrong, other.client, other.clientCert);
+            Path wrong = pki.writeStrangerBundle(tmp.resolve("wrong"));
             DockerEngine stranger = DockerEngine.forEndpoint(new ClusterSpec.DockerEndpoint(endpoint, wrong, false), T, T);
             assertThatThrownBy(stranger::apiPrefix).isInstanceOf(DockerApiException.class);
         }
@@ -177,77 +153,6 @@ class DockerEngineTest {
             } catch (Exception e) {
                 // a refused handshake ends that connection; keep serving the next
             }
-        }
-    }
-
-    /** A CA, an engine certificate for localhost and a client certificate, as a UCP bundle has them. */
-    static final class Pki {
-        final KeyPair ca = rsa();
-        final X509Certificate caCert;
-        final KeyPair server = rsa();
-        final X509Certificate serverCert;
-        final KeyPair client = rsa();
-        final X509Certificate clientCert;
-
-        Pki() throws Exception {
-            caCert = sign(new X500Name("CN=test ca"), ca, ca.getPrivate(), new X500Name("CN=test ca"), true, null);
-            serverCert = sign(new X500Name("CN=engine"), server, ca.getPrivate(), new X500Name("CN=test ca"), false,
-                    new GeneralNames(new GeneralName[] {new GeneralName(GeneralName.dNSName, "localhost"),
-                            new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-            clientCert = sign(new X500Name("CN=client"), client, ca.getPrivate(), new X500Name("CN=test ca"), false, null);
-        }
-
-        SSLContext serverContext() throws Exception {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            ks.setKeyEntry("engine", server.getPrivate(), "x".toCharArray(), new X509Certificate[] {serverCert, caCert});
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, "x".toCharArray());
-            KeyStore ts = KeyStore.getInstance("PKCS12");
-            ts.load(null, null);
-            ts.setCertificateEntry("ca", caCert);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ts);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-            return ctx;
-        }
-
-        /** ca.pem is always this PKI's CA: the engine's identity is checked against it. */
-        void writeBundle(Path dir, KeyPair key, X509Certificate cert) throws IOException {
-            pem(dir.resolve("ca.pem"), caCert);
-            pem(dir.resolve("cert.pem"), cert);
-            pem(dir.resolve("key.pem"), key.getPrivate());
-        }
-
-        private static void pem(Path file, Object o) throws IOException {
-            try (Writer w = Files.newBufferedWriter(file); JcaPEMWriter pem = new JcaPEMWriter(w)) {
-                pem.writeObject(o);
-            }
-        }
-
-        private static KeyPair rsa() {
-            try {
-                KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-                g.initialize(2048);
-                return g.generateKeyPair();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        private static X509Certificate sign(X500Name subject, KeyPair subjectKey, PrivateKey issuerKey, X500Name issuer,
-                boolean isCa, GeneralNames san) throws Exception {
-            Instant now = Instant.now();
-            JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer,
-                    BigInteger.valueOf(now.toEpochMilli()), Date.from(now.minusSeconds(60)),
-                    Date.from(now.plusSeconds(3600)), subject, subjectKey.getPublic());
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
-            if (san != null) {
-                b.addExtension(Extension.subjectAlternativeName, false, san);
-            }
-            return new JcaX509CertificateConverter().getCertificate(
-                    b.build(new JcaContentSignerBuilder("SHA256withRSA").build(issuerKey)));
         }
     }
 }
