@@ -30,6 +30,7 @@ import io.dtrbackup.common.events.VerifyRequested;
 import io.dtrbackup.common.topics.Topic;
 import io.dtrbackup.common.topics.Topics;
 import com.github.dockerjava.api.model.Container;
+import io.dtrbackup.testsupport.SecretScan;
 import io.minio.GetObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.StatObjectArgs;
@@ -680,7 +681,7 @@ class PipelineFaultIT {
     void noSecretInAnyFormAppearsInAnyTopicDebugLogObjectOrContainer() throws Exception {
         Map<String, String> secrets = Map.of("UCP password", stack.ucpPassword, "backup passphrase",
                 stack.passphrase, "S3 secret key", stack.s3.secretKey(), "hand-off token", stack.handoffToken);
-        Map<String, String> forms = SecretForms.of(secrets);
+        Map<String, String> forms = SecretScan.forms(secrets);
         List<String> found = new ArrayList<>();
         int records = 0;
         List<String> topics = stack.kafka.admin().listTopics().names().get().stream()
