@@ -2,6 +2,8 @@
 # Gets a Docker engine running on a Debian/Ubuntu machine the way ../shared/TESTBED.md measured it:
 # Debian's docker.io and busybox-static (the simulated DTR images are built from busybox, nothing
 # is pulled), dockerd with --bridge=none so no container touches a private address range.
+# Also the other tools the tests drive: gnupg (stock gpg -d), prometheus (promtool tests the alert
+# rules), chromium + chromium-driver (the live board's browser test), zsh (shell completion test).
 # Idempotent: installs only what is missing, starts dockerd only when it does not answer.
 #   DOCKER_SOCKET   socket to serve (default /var/run/docker.sock)
 #   DOCKER_DATA     data root (default /var/lib/docker)
@@ -21,6 +23,10 @@ if dpkg -s busybox 2>/dev/null | grep -q '^Status: install ok installed' && ! bu
   missing+=(busybox-static)
 fi
 command -v gpg >/dev/null 2>&1 || missing+=(gnupg)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+command -v zsh >/dev/null 2>&1 || missing+=(zsh)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-docker-engine: installing ${missing[*]}"
   sudo_if_needed apt-get update -qq
