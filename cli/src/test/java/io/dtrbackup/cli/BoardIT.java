@@ -82,6 +82,7 @@ class BoardIT {
     static final String OVERDUE = "ap-overdue-" + RUN;
     static final String NEVER = "lab-never-" + RUN;
     static final String RUNNING = "bk-20261202T040000Z-" + RUN + "a1";
+    static final String AFTER_RESTART = "bk-20261202T043000Z-" + RUN + "c3";
     static final String BROKEN = "bk-20261202T041500Z-" + RUN + "b2";
     /** A reason with markup in it: the page must show it as text. */
     static final String REASON = "docker/dtr backup exited 1: <b>rethinkdb</b> unreachable on replica a1640e1c15b6 & retries used up";
@@ -91,6 +92,7 @@ class BoardIT {
 
     static Vertx vertx;
     static EventPublisher publisher;
+    static BoardState state;
     static BoardFeed feed;
     static BoardServer server;
     static ChromeDriver driver;
@@ -110,7 +112,7 @@ class BoardIT {
                 + "  - id: " + AGING + "\n    freshness: 10h\n"
                 + "  - id: " + OVERDUE + "\n    freshness: 26h\n"
                 + "  - id: " + NEVER + "\n");
-        BoardState state = new BoardState(FreshnessBoard.windows(clusters), 10, 10);
+        state = new BoardState(FreshnessBoard.windows(clusters), 10, 10);
         vertx = Vertx.vertx();
         publisher = EventPublisher.create(vertx, settings, "board-it");
         feed = new BoardFeed(settings, state, TopicReader.BEGINNING);
@@ -303,6 +305,26 @@ class BoardIT {
         assertNoConsoleErrors("failure");
     }
 
+    @Test
+    @Order(6)
+    void thePageReconnectsWhenTheBoardComesBack() throws IOException {
+        int port = server.port();
+        server.close();
+        eventually(() -> assertThat(driver.findElement(By.id("connection")).getAttribute("data-state"))
+                .isEqualTo("reconnecting"));
+        server = BoardServer.start(vertx, state, "127.0.0.1", port, TOKEN.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        status(new BackupPhaseChanged(1, EventIds.random(), AFTER_RESTART, AGING, Instant.now(), BackupPhase.BACKING_UP,
+                null, List.of(ArtifactKind.METADATA)));
+        status(progress(AFTER_RESTART, AGING, ArtifactKind.METADATA, ArtifactPhase.STAGING, 7 * MIB, 10 * MIB));
+        eventually(() -> {
+            assertThat(driver.findElement(By.id("connection")).getAttribute("data-state")).isEqualTo("live");
+            assertBar(bar(inFlight(AFTER_RESTART), "metadata", "staging"), "active", 70);
+        });
+        screenshot("5-after-reconnect.png");
+        // While the board was down the browser logged its failed attempts at /events; nothing else is allowed.
+        assertNoConsoleErrorsBut("reconnect", e -> e.getMessage().contains("/events") && e.getMessage().contains("net::ERR_"));
+    }
+
     // ---- what the page shows ------------------------------------------------------------------
 
     /**
@@ -362,13 +384,18 @@ class BoardIT {
 
     /** Every browser log entry at SEVERE (console.error, uncaught exceptions, failed loads, CSP violations) fails. */
     static void assertNoConsoleErrors(String step) {
+        assertNoConsoleErrorsBut(step, e -> false);
+    }
+
+    static void assertNoConsoleErrorsBut(String step, java.util.function.Predicate<LogEntry> expected) {
         List<LogEntry> severe = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).filter(expected.negate()).toList();
         assertThat(severe).as("browser console errors after " + step).isEmpty();
     }
 
     static void screenshot(String name) throws IOException {
-        Files.write(SCREENSHOTS.resolve(name), driver.getScreenshotAs(OutputType.BYTES));
+        // The page's body: the whole board, without the empty window below it.
+        Files.write(SCREENSHOTS.resolve(name), driver.findElement(By.tagName("body")).getScreenshotAs(OutputType.BYTES));
     }
 
     // ---- the events the services write ----------------------------------------------------------
