@@ -23,7 +23,6 @@ import io.dtrbackup.common.topics.Topics;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.KafkaExtension;
 import io.vertx.core.Vertx;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,8 +129,7 @@ class BoardIT {
         logs.enable(LogType.BROWSER, Level.ALL);
         options.setCapability("goog:loggingPrefs", logs);
         ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort()
-                .withLogFile(new File("target/board-chromedriver.log")).build();
+                .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
         driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
     }
