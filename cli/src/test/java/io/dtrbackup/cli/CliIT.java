@@ -2,6 +2,7 @@ package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtrbackup.testsupport.DtrSimulator;
@@ -184,7 +185,8 @@ class CliIT {
     @Test
     @Order(8)
     void jsonOutputSaysWhatTheTextSaysAndNothingElseIsOnStdout() throws Exception {
-        ObjectMapper json = new ObjectMapper();
+        // Trailing tokens fail the parse: stdout must hold the document and nothing after it.
+        ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
         // list: every backup of the text table, with the same cluster, version and status.
         var listText = cli("list");
         var list = cli("list", "--output", "json");
