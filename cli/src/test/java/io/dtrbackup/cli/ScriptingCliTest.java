@@ -41,7 +41,7 @@ class ScriptingCliTest {
             assertThat(footer).as("the footer of '%s --help'", c.getCommandSpec().qualifiedName()).contains("Example:");
             String example = usage.substring(usage.lastIndexOf("Example:"));
             assertThat(example).as("'%s --help' shows a command line to copy", c.getCommandSpec().qualifiedName())
-                    .contains("./dtr-backup ");
+                    .contains("dtr-backup ");
             for (String line : example.split("\n")) {
                 assertThat(line.length()).as("'%s --help': an example line wider than the help (80 columns): %s",
                         c.getCommandSpec().qualifiedName(), line).isLessThanOrEqualTo(80);
