@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "It updates itself (server-sent events) from the dtr-backup.status and dtr-backup.cluster-state topics.",
             "Binds 127.0.0.1 unless --bind says otherwise; any other address needs --token-file. Ctrl-C to stop."},
         footer = {"", "Example:", "  dtr-backup board --port 8080 --clusters clusters.yaml",
-            "  dtr-backup board --bind 0.0.0.0 --token-file /run/secrets/board-token   (then open http://HOST:8080/?token=...)"})
+            "  dtr-backup board --bind 0.0.0.0 --token-file /run/secrets/board-token",
+            "  (then open http://HOST:8080/?token=TOKEN once)"})
 final class BoardCommand implements Callable<Integer> {
     /** The environment the board reads (through {@link ConnectionOptions} and the CLI's log setting); deploy/ may set these. */
     static final List<String> ENVIRONMENT = List.of(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(),
