@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
                 + "Start with 'demo' (everything embedded), or 'stack --clusters FILE' and then 'backup --wait'.",
         subcommands = {DemoCommand.class, StackCommand.class, BackupCommand.class, WatchCommand.class,
             ClustersCommand.class, ListCommand.class, ShowCommand.class, FetchCommand.class, VerifyCommand.class,
+            BoardCommand.class,
             CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok/completed, 1 error, 2 failed/rejected, 3 partially failed, 4 timed out, "
                 + "5 no Docker engine, 6 integrity check failed, 64 bad command line.",

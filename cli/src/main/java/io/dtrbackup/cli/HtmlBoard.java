@@ -14,7 +14,7 @@ final class HtmlBoard {
     private static final int LABEL = 200;
     private static final int BAR = 520;
     /** The bar axis runs to 150% of the window; older backups are clipped and marked. */
-    private static final double AXIS = 1.5;
+    static final double AXIS = 1.5;
 
     private HtmlBoard() {
     }

@@ -9,11 +9,14 @@ import io.dtrbackup.common.status.StatusBoard;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -24,7 +27,8 @@ import java.util.TreeMap;
 final class WatchModel {
     private final String clusterFilter;
     private final StatusBoard board = new StatusBoard();
-    private final Map<String, Double> rates = new HashMap<>();
+    /** The last BackupProgress per backup and artifact: its rate, and the stage's total when known. */
+    private final Map<String, BackupProgress> progress = new HashMap<>();
     private final Map<String, String> lastLine = new HashMap<>();
     private final Map<String, Instant> lastProgressLine = new HashMap<>();
     private final Map<String, BackupOverdue> overdue = new TreeMap<>();
@@ -52,7 +56,7 @@ final class WatchModel {
             overdue.remove(status.clusterId());
         }
         if (event instanceof BackupProgress p) {
-            rates.put(status.backupId() + "/" + p.kind(), p.bytesPerSecond());
+            progress.put(status.backupId() + "/" + p.kind(), p);
         }
         String line = Render.backupLine(event.occurredAt(), status);
         String withoutTime = line.substring(line.indexOf(' ') + 1);
@@ -84,7 +88,7 @@ final class WatchModel {
         for (BackupStatus s : inFlight) {
             lines.add(String.format(Locale.ROOT, "  %-32s %-16s %-10s", s.backupId(), s.clusterId(), s.phase()));
             s.artifacts().values().forEach(a -> lines.add("      " + Render.artifact(a,
-                    a.lastProgressBytes() >= 0 ? rates.getOrDefault(s.backupId() + "/" + a.kind(), -1.0) : -1)));
+                    a.lastProgressBytes() >= 0 ? rate(s.backupId(), a.kind()) : -1)));
         }
         List<BackupStatus> finished = finishedSince(now.minus(recent));
         lines.add("");
@@ -130,6 +134,22 @@ final class WatchModel {
     }
 
     double rate(String backupId, ArtifactKind kind) {
-        return rates.getOrDefault(backupId + "/" + kind, -1.0);
+        BackupProgress p = progress.get(backupId + "/" + kind);
+        return p == null ? -1.0 : p.bytesPerSecond();
+    }
+
+    /** The last progress event of that artifact (any stage), for its rate and the stage's byte total. */
+    Optional<BackupProgress> lastProgress(String backupId, ArtifactKind kind) {
+        return Optional.ofNullable(progress.get(backupId + "/" + kind));
+    }
+
+    /** Every backup folded so far, in the order first seen. */
+    Collection<BackupStatus> backups() {
+        return board.all();
+    }
+
+    /** Clusters the last BackupOverdue said are overdue and no completed backup has cleared since. */
+    Collection<BackupOverdue> overdue() {
+        return Collections.unmodifiableCollection(overdue.values());
     }
 }

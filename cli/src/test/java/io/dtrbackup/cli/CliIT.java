@@ -255,6 +255,46 @@ class CliIT {
         throw new AssertionError("no element with " + field + " = " + value + " in " + array);
     }
 
+    @Test
+    @Order(9)
+    void theLiveBoardShowsTheRealBackupsEndAndTheRejectedOnesReason() throws Exception {
+        // The board's own feed and server on the stack's broker: what the five services really wrote.
+        BoardState state = new BoardState(FreshnessBoard.windows(files.clustersFile()), 10, 10);
+        io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+        try (BoardFeed feed = new BoardFeed(io.dtrbackup.common.kafka.KafkaSettings.of(stack.bootstrapServers()), state,
+                TopicReader.BEGINNING)) {
+            BoardServer server = BoardServer.start(vertx, state, "127.0.0.1", 0, null);
+            try {
+                org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(state::ready);
+                var http = java.net.http.HttpClient.newHttpClient();
+                String body = http.send(java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + server.port() + "/snapshot.json")).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                var snapshot = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+                com.fasterxml.jackson.databind.JsonNode done = null;
+                for (var b : snapshot.get("finished")) {
+                    if (b.get("backupId").asText().equals(backupId)) {
+                        done = b;
+                    }
+                }
+                assertThat(done).as(body).isNotNull();
+                assertThat(done.get("phase").asText()).isEqualTo("COMPLETED");
+                assertThat(done.get("outcome").asText()).startsWith("COMPLETED in ").contains("/manifest.json");
+                assertThat(done.findValues("state")).extracting(com.fasterxml.jackson.databind.JsonNode::asText)
+                        .as("every stage of both artifacts done").hasSize(6).containsOnly("done");
+                assertThat(snapshot.get("inFlight")).isEmpty();
+                assertThat(snapshot.get("failures").toString()).contains("no-such-cluster");
+                var cluster = snapshot.get("clusters").get(0);
+                assertThat(cluster.get("clusterId").asText()).isEqualTo("it-1");
+                assertThat(cluster.get("status").asText()).isEqualTo("FRESH");
+                assertThat(cluster.get("colour").asText()).isEqualTo(HtmlBoard.colour(FreshnessBoard.Status.FRESH));
+            } finally {
+                server.close();
+                vertx.close();
+            }
+        }
+    }
+
     static String sha256(Path file) throws Exception {
         MessageDigest d = MessageDigest.getInstance("SHA-256");
         try (InputStream in = Files.newInputStream(file)) {

@@ -38,6 +38,8 @@ class DeployManifestsTest {
     static final Set<String> NOT_PARAMETERS = Set.of("DTR_BACKUP_LOG_LEVEL", ServiceConfig.CONFIG_FILE_ENV);
     /** Names that hold a secret's value: only allowed as *_FILE / *_DIR pointers. */
     static final Pattern SECRET_NAME = Pattern.compile(".*(PASSWORD|PASSPHRASE|SECRET|ACCESS_KEY|TOKEN|PRIVATE).*");
+    /** The live board's Compose service and Kubernetes Deployment: the CLI's `board` command, not a pipeline service. */
+    static final String BOARD = "board";
     static final Pattern CREATE = Pattern.compile("^\\s*create\\s+(\\S+)\\s+(\\d+)((?:\\s+[\\w.]+=\\S+)*)\\s*$",
             Pattern.MULTILINE);
 
@@ -127,8 +129,8 @@ class DeployManifestsTest {
         for (Path f : files) {
             assertThat(documents(f)).as(f.toString()).isNotEmpty().allSatisfy(d -> assertThat(d.isObject()).isTrue());
         }
-        // The example Secret file holds four Secret documents.
-        assertThat(documents(DEPLOY.resolve("k8s/030-secrets.example.yaml"))).hasSize(4)
+        // The example Secret file holds five Secret documents (S3, passphrases, UCP, a bundle, the board's token).
+        assertThat(documents(DEPLOY.resolve("k8s/030-secrets.example.yaml"))).hasSize(5)
                 .allSatisfy(d -> assertThat(d.get("kind").asText()).isEqualTo("Secret"));
     }
 
@@ -147,16 +149,20 @@ class DeployManifestsTest {
                 }
             }
         }
-        assertThat(deployments.keySet()).containsExactlyElementsOf(declaredEnv().keySet());
+        Set<String> expected = new java.util.TreeSet<>(declaredEnv().keySet());
+        expected.add(BOARD);
+        assertThat(deployments.keySet()).containsExactlyElementsOf(expected);
         deployments.forEach((name, d) -> {
             JsonNode pod = d.at("/spec/template");
-            assertThat(pod.at("/metadata/annotations/prometheus.io~1scrape").asText()).as(name).isEqualTo("true");
-            assertThat(pod.at("/metadata/annotations/prometheus.io~1path").asText()).isEqualTo("/metrics");
-            assertThat(pod.at("/metadata/annotations/prometheus.io~1port").asText()).isEqualTo("8080");
             JsonNode c = pod.at("/spec/containers/0");
+            if (!name.equals(BOARD)) { // the board has no /metrics: it exports nothing of its own
+                assertThat(pod.at("/metadata/annotations/prometheus.io~1scrape").asText()).as(name).isEqualTo("true");
+                assertThat(pod.at("/metadata/annotations/prometheus.io~1path").asText()).isEqualTo("/metrics");
+                assertThat(pod.at("/metadata/annotations/prometheus.io~1port").asText()).isEqualTo("8080");
+                assertThat(envOfContainer(c)).containsEntry("DTR_BACKUP_HTTP_PORT", "8080");
+            }
             assertThat(c.at("/livenessProbe/httpGet/path").asText()).as(name).isEqualTo("/health/live");
             assertThat(c.at("/readinessProbe/httpGet/path").asText()).as(name).isEqualTo("/health/ready");
-            assertThat(envOfContainer(c)).containsEntry("DTR_BACKUP_HTTP_PORT", "8080");
             // Secret volumes are mounted read-only.
             Set<String> secretVolumes = new java.util.HashSet<>();
             pod.at("/spec/volumes").forEach(v -> {
@@ -197,7 +203,7 @@ class DeployManifestsTest {
                 if (!key.startsWith("DTR_BACKUP_") || NOT_PARAMETERS.contains(key)) {
                     continue;
                 }
-                Set<String> known = declared.get(service);
+                Set<String> known = service.equals(BOARD) ? Set.copyOf(BoardCommand.ENVIRONMENT) : declared.get(service);
                 if (known == null) {
                     problems.add(where + ": " + key + " given to something that is not a dtr-backup service");
                 } else if (!known.contains(key)) {
@@ -343,5 +349,87 @@ class DeployManifestsTest {
             });
         }
         assertThat(problems).isEmpty();
+    }
+
+    /**
+     * The board is deployed as its rules require: its arguments parse as the {@code board} command's
+     * options; off loopback it has a token file, an absolute path from a read-only secret (a Compose
+     * secret file, a Kubernetes Secret volume); Compose publishes it on the host's loopback only; the
+     * probes ask its health paths; and the image runs the CLI jar's {@code board} command.
+     */
+    @Test
+    void theBoardRunsTheBoardCommandBehindItsTokenWithItsProbes() throws IOException {
+        JsonNode compose = documents(DEPLOY.resolve("compose.yaml")).get(0);
+        JsonNode service = compose.at("/services/" + BOARD);
+        assertThat(service.isMissingNode()).as("compose.yaml has a board service").isFalse();
+        List<String> composeArgs = texts(service.get("command"));
+        String composeToken = boardTokenFile(composeArgs, "compose.yaml");
+        assertThat(composeToken).startsWith("/run/secrets/");
+        String secret = composeToken.substring("/run/secrets/".length());
+        assertThat(texts(service.get("secrets"))).as("compose board secrets").contains(secret);
+        assertThat(compose.at("/secrets/" + secret + "/file").asText()).as("compose secret " + secret).startsWith("./secrets/");
+        assertThat(texts(service.get("ports"))).as("published on the host's loopback only").isNotEmpty()
+                .allMatch(p -> p.startsWith("127.0.0.1:"));
+        // The shared `&probe` anchor: when the reader leaves the alias unexpanded, check what it points at.
+        JsonNode probe = service.get("healthcheck");
+        String probeTest = probe.has("test") ? probe.get("test").toString()
+                : compose.at("/services/discovery-service/healthcheck/test").toString();
+        assertThat(probeTest).as("board healthcheck").contains("/health/ready");
+
+        JsonNode deployment = null;
+        JsonNode k8sService = null;
+        for (JsonNode d : documents(DEPLOY.resolve("k8s/110-deployment-board.yaml"))) {
+            if (d.get("kind").asText().equals("Deployment")) {
+                deployment = d;
+            } else if (d.get("kind").asText().equals("Service")) {
+                k8sService = d;
+            }
+        }
+        assertThat(deployment).as("110-deployment-board.yaml has the Deployment").isNotNull();
+        assertThat(k8sService).as("and a Service").isNotNull();
+        assertThat(k8sService.at("/spec/selector/app.kubernetes.io~1name").asText()).isEqualTo(BOARD);
+        JsonNode c = deployment.at("/spec/template/spec/containers/0");
+        String k8sToken = boardTokenFile(texts(c.get("args")), "110-deployment-board.yaml");
+        JsonNode mount = null;
+        for (JsonNode m : c.path("volumeMounts")) {
+            if (k8sToken.startsWith(m.get("mountPath").asText() + "/")) {
+                mount = m;
+            }
+        }
+        assertThat(mount).as("the token file " + k8sToken + " is on a mounted volume").isNotNull();
+        assertThat(mount.path("readOnly").asBoolean()).as("mounted read-only").isTrue();
+        String volume = mount.get("name").asText();
+        boolean fromSecret = false;
+        for (JsonNode v : deployment.at("/spec/template/spec/volumes")) {
+            if (v.get("name").asText().equals(volume) && v.has("secret")) {
+                fromSecret = true;
+            }
+        }
+        assertThat(fromSecret).as("the token volume is a Secret").isTrue();
+
+        String dockerfile = Files.readString(DEPLOY.resolve("docker/board.Dockerfile"));
+        assertThat(dockerfile).contains("COPY cli/target/dtr-backup-cli.jar ")
+                .contains("\"-jar\", \"/opt/dtr-backup/dtr-backup-cli.jar\", \"board\"]").contains("USER 10001");
+    }
+
+    /** Parses the arguments as the board command does; returns the token file, required off loopback. */
+    static String boardTokenFile(List<String> args, String where) {
+        BoardCommand board = new BoardCommand();
+        new picocli.CommandLine(board).parseArgs(args.toArray(String[]::new));
+        boolean loopback = board.bind.startsWith("127.") || board.bind.equals("::1") || board.bind.equals("localhost");
+        if (!loopback) {
+            assertThat(board.tokenFile).as(where + ": --bind " + board.bind + " needs --token-file").isNotNull();
+        }
+        assertThat(board.tokenFile).as(where + " token file").isNotNull();
+        assertThat(board.tokenFile.isAbsolute()).as(where + " token file is an absolute path").isTrue();
+        return board.tokenFile.toString();
+    }
+
+    static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        if (array != null) {
+            array.forEach(n -> out.add(n.asText()));
+        }
+        return out;
     }
 }
