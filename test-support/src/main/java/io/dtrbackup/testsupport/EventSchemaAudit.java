@@ -123,7 +123,8 @@ public final class EventSchemaAudit {
 
         if (existing.contains(DEAD_LETTER)) {
             for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrapServers, DEAD_LETTER)) {
-                JsonNode letter = validate(topicSchemas.get(DEAD_LETTER), registry, dir, r, valid, violations, tombstones);
+                JsonNode letter = validate(topicSchemas.get(DEAD_LETTER), registry, dir, r, valid, violations,
+                        tombstones);
                 if (letter != null && letter.hasNonNull("sourceTopic")) {
                     deadLettered.add(letter.get("sourceTopic").asText() + "/" + letter.path("partition").asInt()
                             + "@" + letter.path("offset").asLong());
@@ -184,7 +185,8 @@ public final class EventSchemaAudit {
                 throw new UncheckedIOException(e);
             }
         }
-        violations.add(where + " " + type + ": " + errors.stream().map(e -> e.toString().replaceFirst("^: ", "")).collect(Collectors.joining("; ")));
+        violations.add(where + " " + type + ": " + errors.stream().map(e -> e.toString().replaceFirst("^: ", ""))
+                .collect(Collectors.joining("; ")));
         return null;
     }
 
@@ -220,7 +222,8 @@ public final class EventSchemaAudit {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("event schema audit: could not read " + topic + " to its end " + end);
+                    throw new IllegalStateException("event schema audit: could not read " + topic + " to its end "
+                            + end);
                 }
                 consumer.poll(Duration.ofMillis(500)).forEach(records::add);
             }
@@ -236,6 +239,7 @@ public final class EventSchemaAudit {
                 return candidate;
             }
         }
-        throw new IllegalStateException("event schema audit: no docs/schemas/topics above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException("event schema audit: no docs/schemas/topics above "
+                + Path.of("").toAbsolutePath());
     }
 }

@@ -9,10 +9,12 @@ import java.time.Instant;
 public record ArtifactEncrypted(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
         @Rules.Required ArtifactKind kind, @Rules.Text String artifactName, @Rules.Text String objectKey,
-        @Rules.Matches(Checks.ID) String keyId, @Rules.NonNegative long plaintextSize, @Rules.Matches(Checks.SHA256) String plaintextSha256,
-        @Rules.NonNegative long ciphertextSize, @Rules.Matches(Checks.SHA256) String ciphertextSha256, @Rules.NonNegative long entryCount,
-        @Rules.Matches(Checks.SHA256) String listingSha256, Long blobCount, @Rules.Text String dtrVersion, String topFolder,
-        @Rules.Required EncryptionParameters encryption, int formatVersion, @Rules.NonNegative long durationMs) implements BackupEvent {
+        @Rules.Matches(Checks.ID) String keyId,
+        @Rules.NonNegative long plaintextSize, @Rules.Matches(Checks.SHA256) String plaintextSha256,
+        @Rules.NonNegative long ciphertextSize, @Rules.Matches(Checks.SHA256) String ciphertextSha256,
+        @Rules.NonNegative long entryCount, @Rules.Matches(Checks.SHA256) String listingSha256, Long blobCount,
+        @Rules.Text String dtrVersion, String topFolder, @Rules.Required EncryptionParameters encryption,
+        int formatVersion, @Rules.NonNegative long durationMs) implements BackupEvent {
 
     public ArtifactEncrypted {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

@@ -50,8 +50,9 @@ import java.util.TreeMap;
  *
  * <p>The codec is looser than the schemas in one way only: Jackson coerces scalars (a number where
  * a string belongs, {@code "5"} or {@code 5.5} for an integer, {@code 1} for {@code true}, epoch
- * seconds for an instant, a zone offset instead of {@code Z}). The schemas describe what the codec
- * writes; a document they accept, the codec accepts.
+ * seconds or a zone offset for an instant, {@code P1D} for a duration, a blank string for an
+ * optional instant). The schemas describe what the codec writes; a document they accept, the codec
+ * accepts ({@code EventSchemasTest} holds both to that).
  */
 public final class EventSchemas {
     public static final String DIALECT = "https://json-schema.org/draft/2020-12/schema";
@@ -293,9 +294,8 @@ public final class EventSchemas {
             return s.put("$ref", "#/$defs/" + def);
         }
         if (raw == List.class && generic instanceof ParameterizedType p && p.getActualTypeArguments()[0] instanceof Class<?> item) {
-            // List.copyOf in the constructors rejects null elements.
             s.put("type", "array");
-            s.set("items", valueSchema(name + "[]", item, item, Rule.NONE, defs));
+            s.set("items", valueSchema(name + "[]", item, item, Rule.ELEMENT, defs));
             if (rule.contains != null) {
                 s.putObject("contains").put("const", rule.contains);
             }
@@ -402,22 +402,24 @@ public final class EventSchemas {
     /** A component's rule: its own {@link Rules} annotation, else the one on BackupEvent's accessor. */
     private record Rule(boolean required, boolean text, String pattern, boolean nonNegative, String[] onlyValues,
             String contains) {
-        static final Rule NONE = new Rule(true, false, null, false, null, null);
+        /** A list element: List.copyOf in the constructors rejects null elements. */
+        static final Rule ELEMENT = new Rule(true, false, null, false, null, null);
+        static final Rule OPTIONAL = new Rule(false, false, null, false, null, null);
 
         static Rule of(Class<?> type, RecordComponent c) {
             Rule own = of(c.getAnnotation(Rules.Required.class), c.getAnnotation(Rules.Text.class),
                     c.getAnnotation(Rules.Matches.class), c.getAnnotation(Rules.NonNegative.class),
                     c.getAnnotation(Rules.OnlyValues.class), c.getAnnotation(Rules.Contains.class));
             if (own != null || !BackupEvent.class.isAssignableFrom(type)) {
-                return own != null ? own : new Rule(false, false, null, false, null, null);
+                return own != null ? own : OPTIONAL;
             }
             try {
                 Method m = BackupEvent.class.getMethod(c.getName());
                 Rule envelope = of(m.getAnnotation(Rules.Required.class), m.getAnnotation(Rules.Text.class),
                         m.getAnnotation(Rules.Matches.class), m.getAnnotation(Rules.NonNegative.class), null, null);
-                return envelope != null ? envelope : new Rule(false, false, null, false, null, null);
+                return envelope != null ? envelope : OPTIONAL;
             } catch (NoSuchMethodException e) {
-                return new Rule(false, false, null, false, null, null);
+                return OPTIONAL;
             }
         }
 
