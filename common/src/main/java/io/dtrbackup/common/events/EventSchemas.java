@@ -46,7 +46,9 @@ import java.util.TreeMap;
  * leaves nulls out) or null; enums are their constant names; an {@link Instant} is an ISO-8601
  * UTC string as {@code InstantSerializer} writes it, a {@link Duration} an ISO-8601 duration as
  * {@link Duration#toString()} writes it; a record read through a {@link JsonCreator} factory
- * (BackupOptions) is described by the factory's parameters, since that is what it accepts.
+ * (BackupOptions) is described by the factory's parameters, since that is what it accepts. Regular
+ * expressions use only what every dialect reads alike (no lookaround, which Go's RE2 lacks; no
+ * {@code \d} or {@code \s}, which Python reads as Unicode classes).
  *
  * <p>The codec is looser than the schemas in one way only: Jackson coerces scalars (a number where
  * a string belongs, {@code "5"} or {@code 5.5} for an integer, {@code 1} for {@code true}, epoch
@@ -63,8 +65,12 @@ public final class EventSchemas {
 
     /** As {@code InstantSerializer} (ISO_INSTANT) writes an instant: UTC, seconds, 0, 3, 6 or 9 fraction digits. */
     static final String INSTANT_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{3}|\\.[0-9]{6}|\\.[0-9]{9})?Z$";
+    private static final String HOURS = "-?[0-9]+H";
+    private static final String MINUTES = "-?[0-9]+M";
+    private static final String SECONDS = "-?[0-9]+(\\.[0-9]{1,9})?S";
     /** As {@link Duration#toString()} writes a duration (which {@link Duration#parse} reads back). */
-    static final String DURATION_PATTERN = "^-?PT(?=-?[0-9])(-?[0-9]+H)?(-?[0-9]+M)?(-?[0-9]+(\\.[0-9]{1,9})?S)?$";
+    static final String DURATION_PATTERN = "^-?PT(" + HOURS + "(" + MINUTES + ")?(" + SECONDS + ")?|" + MINUTES + "("
+            + SECONDS + ")?|" + SECONDS + ")$";
     /**
      * Not blank as {@link String#isBlank()} decides: at least one character that is not
      * {@link Character#isWhitespace} (listed literally, so every regex dialect reads it the same).

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * same verdict.
  */
 class EventSchemasTest {
-    private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
+    private static final SchemaRegistry REGISTRY =
+            SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
     private static final Map<String, Schema> SCHEMAS = new LinkedHashMap<>();
 
     static {
