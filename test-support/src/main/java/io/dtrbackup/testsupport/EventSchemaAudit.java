@@ -86,6 +86,7 @@ public final class EventSchemaAudit {
 
     /** Audits the broker and fails with every violation found; returns what was validated. */
     public static Report check(String bootstrapServers) {
+        long t0 = System.nanoTime();
         Report report = audit(bootstrapServers);
         if (!report.violations().isEmpty()) {
             List<String> shown = report.violations().subList(0, Math.min(MAX_REPORTED, report.violations().size()));
@@ -94,7 +95,8 @@ public final class EventSchemaAudit {
                     + String.join("\n  ", shown) + "\n(" + report + ")");
         }
         // On stdout, so it shows in the build log whatever the module's logging sends elsewhere.
-        System.out.println("Event schema audit of " + bootstrapServers + ": " + report);
+        System.out.println("Event schema audit of " + bootstrapServers + " in "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms: " + report);
         return report;
     }
 
@@ -116,31 +118,30 @@ public final class EventSchemaAudit {
             throw new IllegalStateException("no schema for " + DEAD_LETTER + " in " + dir);
         }
         Set<String> existing = existingTopics(bootstrapServers);
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> records = readAll(bootstrapServers,
+                topicSchemas.keySet().stream().filter(existing::contains).toList());
         Map<String, Map<String, Integer>> valid = new TreeMap<>();
         List<String> violations = new ArrayList<>();
         Set<String> deadLettered = new HashSet<>();
         int[] tombstones = {0};
 
-        if (existing.contains(DEAD_LETTER)) {
-            for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrapServers, DEAD_LETTER)) {
-                JsonNode letter = validate(topicSchemas.get(DEAD_LETTER), registry, dir, r, valid, violations,
-                        tombstones);
-                if (letter != null && letter.hasNonNull("sourceTopic")) {
-                    deadLettered.add(letter.get("sourceTopic").asText() + "/" + letter.path("partition").asInt()
-                            + "@" + letter.path("offset").asLong());
-                }
+        for (ConsumerRecord<byte[], byte[]> r : records.getOrDefault(DEAD_LETTER, List.of())) {
+            JsonNode letter = validate(topicSchemas.get(DEAD_LETTER), registry, dir, r, valid, violations, tombstones);
+            if (letter != null && letter.hasNonNull("sourceTopic")) {
+                deadLettered.add(letter.get("sourceTopic").asText() + "/" + letter.path("partition").asInt()
+                        + "@" + letter.path("offset").asLong());
             }
         }
         int skipped = 0;
-        for (Map.Entry<String, Schema> topic : topicSchemas.entrySet()) {
-            if (topic.getKey().equals(DEAD_LETTER) || !existing.contains(topic.getKey())) {
+        for (Map.Entry<String, List<ConsumerRecord<byte[], byte[]>>> topic : records.entrySet()) {
+            if (topic.getKey().equals(DEAD_LETTER)) {
                 continue;
             }
-            for (ConsumerRecord<byte[], byte[]> r : readAll(bootstrapServers, topic.getKey())) {
+            for (ConsumerRecord<byte[], byte[]> r : topic.getValue()) {
                 if (deadLettered.contains(r.topic() + "/" + r.partition() + "@" + r.offset())) {
                     skipped++;
                 } else {
-                    validate(topic.getValue(), registry, dir, r, valid, violations, tombstones);
+                    validate(topicSchemas.get(topic.getKey()), registry, dir, r, valid, violations, tombstones);
                 }
             }
         }
@@ -204,28 +205,34 @@ public final class EventSchemaAudit {
         }
     }
 
-    /** Every record of the topic from the beginning to the end offsets taken when reading starts. */
-    private static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrapServers, String topic) {
+    /** Every record of the topics, by topic, from the beginning to the end offsets taken when reading starts. */
+    private static Map<String, List<ConsumerRecord<byte[], byte[]>>> readAll(String bootstrapServers,
+            List<String> topics) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "50");
+        Map<String, List<ConsumerRecord<byte[], byte[]>>> records = new TreeMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                records.put(topic, new ArrayList<>());
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("event schema audit: could not read " + topic + " to its end "
-                            + end);
+                    throw new IllegalStateException("event schema audit: could not read " + topics
+                            + " to their end offsets " + end);
                 }
-                consumer.poll(Duration.ofMillis(500)).forEach(records::add);
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> records.get(r.topic()).add(r));
             }
         }
         return records;
