@@ -22,7 +22,9 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "backup", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Request a backup of one cluster (BackupRequested on dtr-backup.requests).",
             "With --wait, follow it with live progress and exit 0 only when it COMPLETED: "
-                    + "2 FAILED/REJECTED, 3 PARTIALLY_FAILED, 4 timed out (the backup may still finish: 'watch' it)."})
+                    + "2 FAILED/REJECTED, 3 PARTIALLY_FAILED, 4 timed out (the backup may still finish: 'watch' it)."},
+        footer = {"", "Example:", "  ./dtr-backup backup --cluster prod-eu-1 --wait --timeout 3h",
+            "  ./dtr-backup backup --cluster prod-eu-1 --skip-images --requested-by ci-job"})
 final class BackupCommand implements Callable<Integer> {
     @Option(names = "--cluster", required = true, paramLabel = "ID", description = "cluster ID from the clusters file")
     String cluster;

@@ -23,7 +23,10 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "clusters", mixinStandardHelpOptions = true,
         description = {"Each cluster, its last verified backup (from the compacted dtr-backup.cluster-state topic) "
                 + "and that backup's age against the cluster's freshness window; overdue ones flagged.",
-            "Exit 0 when all are fresh, 2 when any is overdue or has never been backed up."})
+            "Exit 0 when all are fresh, 2 when any is overdue or has never been backed up."},
+        footer = {"", "Example:", "  ./dtr-backup clusters --clusters clusters.yaml --html /var/www/board.html",
+            "  ./dtr-backup clusters --output json |",
+            "      jq -r '.clusters[] | select(.status == \"OVERDUE\") | .clusterId'"})
 final class ClustersCommand implements Callable<Integer> {
     @Option(names = "--clusters", paramLabel = "FILE",
             description = "the clusters file, for the cluster list and freshness windows "
@@ -32,6 +35,9 @@ final class ClustersCommand implements Callable<Integer> {
 
     @Option(names = "--html", paramLabel = "FILE", description = "also write the board as a self-contained HTML page")
     Path html;
+
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ConnectionOptions connection;
@@ -55,18 +61,20 @@ final class ClustersCommand implements Callable<Integer> {
         Instant now = Instant.now();
         List<FreshnessBoard.Row> rows = FreshnessBoard.rows(windows, latest, now);
         PrintWriter out = spec.commandLine().getOut();
-        if (rows.isEmpty()) {
+        if (output.json()) {
+            output.print(JsonOutput.ClustersOutput.of(rows, now));
+        } else if (rows.isEmpty()) {
             out.println("no clusters known: pass --clusters FILE (none has been backed up yet)");
         } else {
             FreshnessBoard.text(rows).forEach(out::println);
         }
         if (html != null) {
             Files.writeString(html, HtmlBoard.render(rows, now), StandardCharsets.UTF_8);
-            out.println("wrote " + html.toAbsolutePath());
+            output.notes().println("wrote " + html.toAbsolutePath());
         }
         out.flush();
-        boolean bad = rows.stream().anyMatch(r -> r.status() == FreshnessBoard.Status.OVERDUE
-                || r.status() == FreshnessBoard.Status.NEVER);
+        output.notes().flush();
+        boolean bad = rows.stream().anyMatch(JsonOutput::overdue);
         return bad ? ExitCodes.FAILED : ExitCodes.OK;
     }
 }

@@ -36,7 +36,8 @@ import picocli.CommandLine.Model.CommandSpec;
                 + "five services, a simulated DTR replica on the local Docker engine, and one full backup with live "
                 + "progress.",
             "Then prints the manifest, where the objects are, and a gpg command to check the result yourself. "
-                    + "Stops everything and removes the simulated replica at the end unless --keep."})
+                    + "Stops everything and removes the simulated replica at the end unless --keep."},
+        footer = {"", "Example:", "  ./dtr-backup demo", "  ./dtr-backup demo --size-mb 1000 --keep"})
 final class DemoCommand implements Callable<Integer> {
     static final String CLUSTER = "demo";
     static final String DTR_VERSION = "2.9.4";

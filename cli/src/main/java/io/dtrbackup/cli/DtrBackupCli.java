@@ -14,10 +14,12 @@ import picocli.CommandLine.Command;
                 + "Start with 'demo' (everything embedded), or 'stack --clusters FILE' and then 'backup --wait'.",
         subcommands = {DemoCommand.class, StackCommand.class, BackupCommand.class, WatchCommand.class,
             ClustersCommand.class, ListCommand.class, ShowCommand.class, FetchCommand.class, VerifyCommand.class,
-            CommandLine.HelpCommand.class},
+            CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 ok/completed, 1 error, 2 failed/rejected, 3 partially failed, 4 timed out, "
                 + "5 no Docker engine, 6 integrity check failed, 64 bad command line.",
-            "Logs: $DTR_BACKUP_CLI_LOG (default ${java.io.tmpdir}/dtr-backup-cli.log)."})
+            "Logs: $DTR_BACKUP_CLI_LOG (default ${java.io.tmpdir}/dtr-backup-cli.log).",
+            "", "Example:", "  ./dtr-backup demo",
+            "  ./dtr-backup backup --cluster prod-eu-1 --wait && ./dtr-backup list"})
 public final class DtrBackupCli implements Runnable {
     public static final String LOG_ENV = "DTR_BACKUP_CLI_LOG";
     public static final String LOG_PROPERTY = "dtr.backup.cli.log";
@@ -42,6 +44,9 @@ public final class DtrBackupCli implements Runnable {
     /** The configured command line; tests call {@code execute} on it with their own writers. */
     public static CommandLine commandLine() {
         CommandLine cmd = new CommandLine(new DtrBackupCli());
+        // picocli's own 'help' command: its example is given here, as its class is not ours to annotate.
+        cmd.getSubcommands().get("help").getCommandSpec().usageMessage()
+                .footer("", "Example:", "  ./dtr-backup help backup");
         cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
             if (e instanceof CliException c) {

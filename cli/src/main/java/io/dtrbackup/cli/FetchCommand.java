@@ -15,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "fetch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Download a backup and give back its original .tar files, ready for restore.",
             "Each artifact is decrypted streaming; a file appears under its seed name only after the OpenPGP "
-                    + "integrity check (MDC) passed and its SHA-256 matched the manifest. Then prints the restore steps."})
+                    + "integrity check (MDC) passed and its SHA-256 matched the manifest. Then prints the restore steps."},
+        footer = {"", "Example:", "  ./dtr-backup fetch bk-20261125T020000Z-3fa1c2d4 --out /srv/restore"})
 final class FetchCommand implements Callable<Integer> {
     @Parameters(paramLabel = "BACKUP_ID")
     String backupId;

@@ -12,10 +12,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "list", mixinStandardHelpOptions = true,
-        description = "List stored backups, newest first, from the manifest.json objects in the backup bucket.")
+        description = "List stored backups, newest first, from the manifest.json objects in the backup bucket.",
+        footer = {"", "Example:", "  ./dtr-backup list --cluster prod-eu-1",
+            "  ./dtr-backup list --output json | jq -r '.backups[].backupId'"})
 final class ListCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "ID", description = "only this cluster")
     String cluster;
+
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ConnectionOptions connection;
@@ -28,7 +33,11 @@ final class ListCommand implements Callable<Integer> {
         Connection c = connection.resolve();
         List<String> problems = new ArrayList<>();
         List<Manifest> manifests = new ManifestStore(c.objectStore(), c.layout()).list(cluster, problems);
-        render(manifests, problems, spec.commandLine().getOut());
+        if (output.json()) {
+            output.print(JsonOutput.ListOutput.of(c.backupBucket(), cluster, manifests, problems));
+        } else {
+            render(manifests, problems, spec.commandLine().getOut());
+        }
         return ExitCodes.OK;
     }
 

@@ -5,12 +5,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "show", mixinStandardHelpOptions = true,
-        description = "Show one backup's manifest: replica, DTR version, each artifact with its object key, sizes and SHA-256.")
+        description = "Show one backup's manifest: replica, DTR version, each artifact with its object key, sizes and SHA-256.",
+        footer = {"", "Example:", "  ./dtr-backup show bk-20261125T020000Z-3fa1c2d4",
+            "  ./dtr-backup show bk-20261125T020000Z-3fa1c2d4 --output json |",
+            "      jq -r '.backup.artifacts[].objectKey'"})
 final class ShowCommand implements Callable<Integer> {
     @Parameters(paramLabel = "BACKUP_ID", description = "e.g. bk-20261125T020000Z-3fa1c2d4")
     String backupId;
@@ -18,8 +22,12 @@ final class ShowCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "ID", description = "the backup's cluster (faster lookup)")
     String cluster;
 
-    @Option(names = "--json", description = "print the manifest as stored")
+    @Option(names = "--json", description = "print the manifest.json as stored (verify-service's format; "
+            + "for the CLI's stable shape use --output json)")
     boolean json;
+
+    @Mixin
+    OutputOptions output;
 
     @Mixin
     ConnectionOptions connection;
@@ -29,10 +37,18 @@ final class ShowCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (json && output.json()) {
+            throw new ParameterException(spec.commandLine(), "--json (the manifest as stored) and --output json "
+                    + "(the CLI's stable shape) exclude each other: pick one");
+        }
         Connection c = connection.resolve();
         Manifest m = new ManifestStore(c.objectStore(), c.layout()).find(backupId, cluster)
                 .orElseThrow(() -> notFound(backupId, c));
         PrintWriter out = spec.commandLine().getOut();
+        if (output.json()) {
+            output.print(JsonOutput.ShowOutput.of(c.backupBucket(), c.s3Endpoint(), m));
+            return ExitCodes.OK;
+        }
         if (json) {
             out.println(m.json().toPrettyString());
         } else {

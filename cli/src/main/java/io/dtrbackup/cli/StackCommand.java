@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "stack", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run the whole pipeline in the foreground until Ctrl-C: an embedded Kafka broker, an embedded "
                 + "S3 store (S3Proxy on a directory) and the five services, for a real clusters file.",
-            "Writes a connection file that the other commands use by default."})
+            "Writes a connection file that the other commands use by default."},
+        footer = {"", "Example:", "  ./dtr-backup stack --clusters clusters.yaml --passphrase-file /run/secrets/pass"})
 final class StackCommand implements Callable<Integer> {
     @Option(names = "--clusters", required = true, paramLabel = "FILE", description = "the clusters file (YAML)")
     Path clusters;

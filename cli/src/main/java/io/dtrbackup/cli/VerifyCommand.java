@@ -19,7 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Ask verify-service to check a stored backup again (download, decrypt, MDC, SHA-256, tar "
-                + "listing) and show the result.", "Exit 0 when intact, 2 when problems were found, 4 on timeout."})
+                + "listing) and show the result.", "Exit 0 when intact, 2 when problems were found, 4 on timeout."},
+        footer = {"", "Example:", "  ./dtr-backup verify bk-20261125T020000Z-3fa1c2d4 --timeout 30m"})
 final class VerifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "BACKUP_ID")
     String backupId;

@@ -9,13 +9,17 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "watch", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Live view of every backup in flight (phase, bytes, rate) and of overdue clusters, from "
                 + "the dtr-backup.status topic. Ctrl-C to leave.",
-            "On a terminal it redraws a table every second; otherwise (or with --plain) it prints one line per change."})
+            "On a terminal it redraws a table every second; otherwise (or with --plain) it prints one line per change.",
+            "With --once: what the topic says now, then exit (--output json for scripts)."},
+        footer = {"", "Example:", "  ./dtr-backup watch --cluster prod-eu-1",
+            "  ./dtr-backup watch --once --since 1h --output json | jq '.inFlight | length'"})
 final class WatchCommand implements Callable<Integer> {
     @Option(names = "--cluster", paramLabel = "ID", description = "only this cluster")
     String cluster;
@@ -32,6 +36,9 @@ final class WatchCommand implements Callable<Integer> {
     boolean plain;
 
     @Mixin
+    OutputOptions output;
+
+    @Mixin
     ConnectionOptions connection;
 
     @Spec
@@ -39,6 +46,9 @@ final class WatchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (output.json() && !once) {
+            throw new ParameterException(spec.commandLine(), "--output json needs --once (the live view is for people)");
+        }
         PrintWriter out = spec.commandLine().getOut();
         Duration lookback = BackupCommand.parseDuration(since, "--since");
         WatchModel model = new WatchModel(cluster, Duration.ofSeconds(5));
@@ -49,7 +59,12 @@ final class WatchCommand implements Callable<Integer> {
                 for (BackupEvent e : reader.readToEnd(Duration.ofMinutes(2))) {
                     model.apply(e);
                 }
-                model.snapshot(Instant.now(), lookback).forEach(out::println);
+                Instant now = Instant.now();
+                if (output.json()) {
+                    output.print(JsonOutput.WatchSnapshot.of(model, now, lookback));
+                    return ExitCodes.OK;
+                }
+                model.snapshot(now, lookback).forEach(out::println);
                 out.flush();
                 return ExitCodes.OK;
             }

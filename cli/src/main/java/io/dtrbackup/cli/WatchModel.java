@@ -79,17 +79,14 @@ final class WatchModel {
         List<String> lines = new ArrayList<>();
         lines.add("dtr-backup watch  " + Render.DATE_TIME.format(now) + (clusterFilter == null ? "" : "  cluster " + clusterFilter));
         lines.add("");
-        List<BackupStatus> inFlight = board.all().stream().filter(s -> !s.isTerminal())
-                .sorted(Comparator.comparing(BackupStatus::backupId)).toList();
+        List<BackupStatus> inFlight = inFlight();
         lines.add("IN FLIGHT (" + inFlight.size() + ")");
         for (BackupStatus s : inFlight) {
             lines.add(String.format(Locale.ROOT, "  %-32s %-16s %-10s", s.backupId(), s.clusterId(), s.phase()));
             s.artifacts().values().forEach(a -> lines.add("      " + Render.artifact(a,
                     a.lastProgressBytes() >= 0 ? rates.getOrDefault(s.backupId() + "/" + a.kind(), -1.0) : -1)));
         }
-        List<BackupStatus> finished = board.all().stream().filter(BackupStatus::isTerminal)
-                .filter(s -> s.terminalEvent().map(e -> e.occurredAt().isAfter(now.minus(recent))).orElse(false))
-                .sorted(Comparator.comparing(BackupStatus::backupId).reversed()).toList();
+        List<BackupStatus> finished = finishedSince(now.minus(recent));
         lines.add("");
         lines.add("FINISHED in the last " + Render.duration(recent) + " (" + finished.size() + ")");
         for (BackupStatus s : finished) {
@@ -107,6 +104,29 @@ final class WatchModel {
         }
         return "last verified backup " + o.lastBackupId() + " is " + Render.duration(Duration.between(o.lastVerifiedAt(), now))
                 + " old (window " + Render.duration(o.freshnessWindow()) + ")";
+    }
+
+    /** The --cluster filter, or null. */
+    String clusterFilter() {
+        return clusterFilter;
+    }
+
+    /** Backups not ended yet, by backup ID. */
+    List<BackupStatus> inFlight() {
+        return board.all().stream().filter(s -> !s.isTerminal())
+                .sorted(Comparator.comparing(BackupStatus::backupId)).toList();
+    }
+
+    /** Backups whose terminal event happened after {@code after}, newest backup ID first. */
+    List<BackupStatus> finishedSince(Instant after) {
+        return board.all().stream().filter(BackupStatus::isTerminal)
+                .filter(s -> s.terminalEvent().map(e -> e.occurredAt().isAfter(after)).orElse(false))
+                .sorted(Comparator.comparing(BackupStatus::backupId).reversed()).toList();
+    }
+
+    /** Clusters reported overdue and not backed up since, by cluster ID. */
+    List<BackupOverdue> overdueClusters() {
+        return List.copyOf(overdue.values());
     }
 
     double rate(String backupId, ArtifactKind kind) {

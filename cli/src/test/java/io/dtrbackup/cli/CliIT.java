@@ -2,6 +2,9 @@ package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.RegistryTreeGenerator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;
@@ -14,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -31,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * service verticles) and a simulated DTR replica on the real Docker engine; {@code backup --wait},
  * {@code list}, {@code show}, {@code clusters}, {@code fetch} and {@code verify} run as a user
  * runs them (picocli, connection file), and the results are checked against the simulator and
- * stock gpg. Fails (never skips) without Docker.
+ * stock gpg; the {@code --output json} documents are parsed back and checked against the text.
+ * Fails (never skips) without Docker.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class CliIT {
@@ -175,6 +180,79 @@ class CliIT {
         var r = cli("watch", "--once", "--since", "1h");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("IN FLIGHT (0)").containsPattern(Pattern.quote(backupId) + "\\s+it-1\\s+COMPLETED");
+    }
+
+    @Test
+    @Order(8)
+    void jsonOutputSaysWhatTheTextSaysAndNothingElseIsOnStdout() throws Exception {
+        // Trailing tokens fail the parse: stdout must hold the document and nothing after it.
+        ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        // list: every backup of the text table, with the same cluster, version and status.
+        var listText = cli("list");
+        var list = cli("list", "--output", "json");
+        assertThat(list.code()).as(list.err()).isZero();
+        JsonNode listDoc = json.readTree(list.out());
+        assertThat(listDoc.get("schema").asText()).isEqualTo("dtr-backup.cli.list/v1");
+        assertThat(listDoc.get("backups")).isNotEmpty();
+        for (JsonNode b : listDoc.get("backups")) {
+            assertThat(listText.out()).containsPattern(Pattern.quote(b.get("backupId").asText()) + "\\s+"
+                    + Pattern.quote(b.get("clusterId").asText()) + "\\s+\\S+ \\S+\\s+" + Pattern.quote(b.get("dtrVersion").asText())
+                    + "\\s+" + b.get("status").asText());
+        }
+        JsonNode ours = find(listDoc.get("backups"), "backupId", backupId);
+        assertThat(ours.get("status").asText()).isEqualTo("COMPLETED");
+        assertThat(ours.get("replicaId").asText()).isEqualTo(replica.replicaId());
+        assertThat(Instant.parse(ours.get("completedAt").asText())).isBefore(Instant.now());
+
+        // show: the replica, version and the artifacts' files and objects the text shows.
+        var showText = cli("show", backupId);
+        var show = cli("show", backupId, "--output", "json");
+        assertThat(show.code()).as(show.err()).isZero();
+        JsonNode backup = json.readTree(show.out()).get("backup");
+        assertThat(backup.get("replicaId").asText()).isEqualTo(replica.replicaId());
+        assertThat(backup.get("dtrVersion").asText()).isEqualTo(VERSION);
+        assertThat(backup.get("artifacts")).hasSize(2);
+        for (JsonNode a : backup.get("artifacts")) {
+            assertThat(a.get("stored").asBoolean()).isTrue();
+            assertThat(showText.out()).contains("file       " + a.get("artifactName").asText())
+                    .contains("/" + a.get("objectKey").asText());
+            assertThat(a.get("plaintextSha256").asText()).matches("[0-9a-f]{64}");
+            assertThat(showText.out()).contains("sha256 " + a.get("plaintextSha256").asText());
+        }
+
+        // clusters: the same row, the same exit code; "wrote FILE" goes to stderr, stdout stays one document.
+        var clusters = cli("clusters", "--output", "json", "--html", dir.resolve("board2.html").toString());
+        assertThat(clusters.code()).as(clusters.err()).isZero();
+        assertThat(clusters.err()).contains("wrote " + dir.resolve("board2.html"));
+        JsonNode clustersDoc = json.readTree(clusters.out());
+        assertThat(clustersDoc.get("allWithinWindow").asBoolean()).isTrue();
+        JsonNode it1 = find(clustersDoc.get("clusters"), "clusterId", "it-1");
+        assertThat(it1.get("status").asText()).isEqualTo("FRESH");
+        assertThat(it1.get("lastBackupId").asText()).isEqualTo(backupId);
+        assertThat(it1.get("freshnessWindow").asText()).isEqualTo("PT26H");
+        assertThat(it1.get("freshnessWindowSeconds").asLong()).isEqualTo(26 * 3600);
+        assertThat(it1.get("ageSeconds").asLong()).isBetween(0L, 3600L);
+
+        // watch --once: nothing in flight, our backup finished COMPLETED, as the text snapshot says.
+        var watch = cli("watch", "--once", "--since", "1h", "--output", "json");
+        assertThat(watch.code()).as(watch.err()).isZero();
+        JsonNode snapshot = json.readTree(watch.out());
+        assertThat(snapshot.get("schema").asText()).isEqualTo("dtr-backup.cli.watch/v1");
+        assertThat(snapshot.get("inFlight")).isEmpty();
+        JsonNode finished = find(snapshot.get("finished"), "backupId", backupId);
+        assertThat(finished.get("phase").asText()).isEqualTo("COMPLETED");
+        assertThat(finished.get("outcome").get("phase").asText()).isEqualTo("COMPLETED");
+        assertThat(finished.get("replicaId").asText()).isEqualTo(replica.replicaId());
+        assertThat(finished.get("artifacts").findValuesAsText("phase")).containsOnly("VERIFIED");
+    }
+
+    static JsonNode find(JsonNode array, String field, String value) {
+        for (JsonNode n : array) {
+            if (value.equals(n.path(field).asText(null))) {
+                return n;
+            }
+        }
+        throw new AssertionError("no element with " + field + " = " + value + " in " + array);
     }
 
     static String sha256(Path file) throws Exception {

@@ -262,6 +262,35 @@ class DeployManifestsTest {
     }
 
     @Test
+    void prometheusAndGrafanaRunFromTheRepositorysFilesReadOnlyWithAFileSecret() throws IOException {
+        JsonNode services = documents(DEPLOY.resolve("compose.yaml")).get(0).get("services");
+        // Host ports of every service only on the loopback interface.
+        services.fields().forEachRemaining(e -> e.getValue().path("ports").forEach(port ->
+                assertThat(port.asText()).as(e.getKey() + " port").startsWith("127.0.0.1:")));
+        Map<String, List<String>> mounts = new LinkedHashMap<>();
+        for (String s : List.of("prometheus", "grafana")) {
+            List<String> files = new ArrayList<>();
+            services.get(s).path("volumes").forEach(v -> {
+                String[] parts = v.asText().split(":");
+                if (parts[0].startsWith("./")) {
+                    assertThat(parts).as(s + " mounts " + v.asText() + " read-only").hasSize(3);
+                    assertThat(parts[2]).as(s + " mounts " + v.asText()).isEqualTo("ro");
+                    assertThat(DEPLOY.resolve(parts[0])).as(s + " mounts " + parts[0]).exists();
+                    files.add(parts[0]);
+                }
+            });
+            mounts.put(s, files);
+        }
+        assertThat(mounts.get("prometheus")).containsExactlyInAnyOrder("./prometheus/prometheus.yml",
+                "./prometheus/dtr-backup-rules.yaml");
+        assertThat(mounts.get("grafana")).containsExactlyInAnyOrder("./grafana/provisioning", "./grafana/dtr-backup.json");
+        Map<String, String> grafana = envOf(services.get("grafana").get("environment"));
+        assertThat(grafana).containsEntry("GF_SECURITY_ADMIN_PASSWORD__FILE", "/run/secrets/grafana-admin-password")
+                .doesNotContainKey("GF_SECURITY_ADMIN_PASSWORD");
+        assertThat(services.get("grafana").get("secrets").toString()).contains("grafana-admin-password");
+    }
+
+    @Test
     void secretsAppearOnlyAsFilePaths() throws IOException {
         List<String> problems = new ArrayList<>();
         Map<String, Map<String, String>> all = new LinkedHashMap<>();

@@ -200,6 +200,8 @@ class SeparateProcessesE2EIT {
                 + "} 1.0").containsPattern("dtr_backup_last_success_timestamp_seconds\\{cluster=\"" + CLUSTER + "\","
                         + svc + "} \\d\\.\\d+E9");
         LOG.info("metadata {} bytes, images {} bytes", metadataBytes, imagesBytes);
+        // Every metric the alert rules and the dashboard name, against these five live scrapes.
+        MonitoringFiles.assertEveryNamedMetricIsExported(services.all().stream().map(services::metrics).toList());
     }
 
     static Path only(Path dir, String prefix, String suffix) throws IOException {

@@ -1,6 +1,7 @@
 package io.dtrbackup.verify;
 
 import io.dtrbackup.common.clusters.ClusterRegistry;
+import io.dtrbackup.common.clusters.ClusterSpec;
 import io.dtrbackup.common.config.CommonConfig;
 import io.dtrbackup.common.config.ServiceConfig;
 import io.dtrbackup.common.crypto.PassphraseStore;
@@ -9,7 +10,6 @@ import io.dtrbackup.common.events.ArtifactFailed;
 import io.dtrbackup.common.events.ArtifactPhase;
 import io.dtrbackup.common.events.ArtifactVerified;
 import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupReverified;
 import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.EventIds;
 import io.dtrbackup.common.events.VerifyRequested;
@@ -28,8 +28,6 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -51,6 +49,7 @@ public final class VerifyVerticle extends PipelineVerticle {
     private BackupLayout layout;
     private ArtifactVerifier verifier;
     private CompletionLoop completion;
+    private Reverifier reverifier;
     private volatile PassphraseStore passphrases;
 
     public VerifyVerticle(ServiceConfig config) {
@@ -75,9 +74,13 @@ public final class VerifyVerticle extends PipelineVerticle {
             ClusterRegistry registry = clusters == null ? null : ClusterRegistry.load(clusters);
             if (registry == null) {
                 LOG.warn("no {}: retention is off (every verified backup is kept)", CommonConfig.CLUSTERS_FILE.envName());
+            } else {
+                // Outcome counters at 0 from the start: alerts on increase() see each cluster's first failure.
+                pipelineMeters().knownClusters(registry.all().stream().map(ClusterSpec::id).toList());
             }
             verifier = new ArtifactVerifier(store, layout.backupBucket(), this::passphrase,
                     VerifyServiceConfig.requiredTables(config), config.get(VerifyServiceConfig.FAST_DECRYPT));
+            reverifier = new Reverifier(store, layout, verifier, pipelineMeters());
             BackupFinisher finisher = new BackupFinisher(store, layout, registry, this::publishAndWait, pipelineMeters());
             completion = new CompletionLoop(kafka, NAME + "-completion-" + deploymentID(), finisher,
                     config.get(VerifyServiceConfig.STAGE_DEADLINE), config.get(VerifyServiceConfig.DEADLINE_CHECK_INTERVAL));
@@ -168,7 +171,7 @@ public final class VerifyVerticle extends PipelineVerticle {
                         "verified", String.valueOf(result.verified())), "application/json");
     }
 
-    private static BackupEvent toEvent(VerificationResult r, String backupId, String clusterId, String requestId) {
+    static BackupEvent toEvent(VerificationResult r, String backupId, String clusterId, String requestId) {
         boolean again = r.reverification();
         if (r.verified()) {
             return new ArtifactVerified(BackupEvent.CURRENT_SCHEMA_VERSION, again
@@ -185,35 +188,9 @@ public final class VerifyVerticle extends PipelineVerticle {
 
     /** Re-verifies each artifact of a stored backup from its manifest; reports each, then the verdict. */
     private Future<Void> reverify(VerifyRequested request, JobConsumer.RecordOrigin origin) {
-        String backup = request.backupId();
-        String cluster = request.clusterId();
         return blocking(() -> {
-            try (var s = BackupLog.scope(backup, cluster)) {
-                List<BackupEvent> events = new ArrayList<>();
-                List<String> problems = new ArrayList<>();
-                Optional<Manifest> manifest;
-                try {
-                    manifest = new BackupFinisher(store, layout, null, null).readManifest(cluster, backup);
-                } catch (RuntimeException e) {
-                    manifest = Optional.empty();
-                    problems.add("manifest unreadable: " + e.getMessage());
-                }
-                if (manifest.isEmpty() && problems.isEmpty()) {
-                    problems.add("missing: no " + layout.manifestKey(cluster, backup) + " (the backup never completed, "
-                            + "or retention removed it)");
-                }
-                for (Manifest.Artifact a : manifest.map(Manifest::artifacts).orElse(List.of())) {
-                    VerificationResult r = verifier.verify(backup, cluster, manifest.get().expectation(a), true, n -> { });
-                    events.add(toEvent(r, backup, cluster, request.eventId()));
-                    if (!r.verified()) {
-                        problems.add(a.kind().id() + ": " + r.reason());
-                    }
-                }
-                events.add(new BackupReverified(BackupEvent.CURRENT_SCHEMA_VERSION,
-                        EventIds.deterministic(backup, "BackupReverified", request.eventId()), backup, cluster,
-                        Instant.now(), problems.isEmpty(), problems));
-                LOG.info("re-verification of {}: {}", backup, problems.isEmpty() ? "intact" : problems);
-                return events;
+            try (var s = BackupLog.scope(request.backupId(), request.clusterId())) {
+                return reverifier.reverify(request);
             }
         }).compose(events -> {
             Future<Void> chain = Future.succeededFuture();

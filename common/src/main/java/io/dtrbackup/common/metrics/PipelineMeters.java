@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,12 +28,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #STAGE_BYTES} [dtr_backup_stage_bytes_total{stage,kind}]: one artifact through one stage;</li>
  * <li>{@link #BACKUPS} [dtr_backup_backups_total{cluster,outcome}] and {@link #BACKUP_DURATION}
  * [dtr_backup_backup_duration_seconds{outcome}]: finished backups (verify-service decides them);</li>
+ * <li>{@link #REVERIFICATIONS} [dtr_backup_reverifications_total{cluster,outcome}]: stored backups re-verified
+ * on request, outcome intact or damaged (verify-service);</li>
  * <li>{@link #REQUESTS} [dtr_backup_requests_total{outcome}]: what discovery did with each request;</li>
  * <li>{@link #LAST_SUCCESS} [dtr_backup_last_success_timestamp_seconds{cluster}]: completion time of
  * each cluster's latest verified backup (epoch seconds);</li>
  * <li>{@link #CLUSTERS_OVERDUE} [dtr_backup_clusters_overdue]: clusters past their freshness window at
  * the last check (discovery-service).</li>
  * </ul>
+ * The per-cluster outcome counters can be registered at 0 up front ({@link #knownClusters}): an alert on
+ * {@code increase()} sees a cluster's first failure only if the series had a sample before it.
  */
 public final class PipelineMeters {
     public static final String JOBS_IN_FLIGHT = "dtr.backup.jobs.in.flight";
@@ -44,7 +50,12 @@ public final class PipelineMeters {
     public static final String STAGE_BYTES = "dtr.backup.stage.bytes";
     public static final String BACKUPS = "dtr.backup.backups";
     public static final String BACKUP_DURATION = "dtr.backup.backup.duration";
+    public static final String REVERIFICATIONS = "dtr.backup.reverifications";
     public static final String REQUESTS = "dtr.backup.requests";
+    /** The outcomes {@link #backup} counts and {@link #knownClusters} registers up front. */
+    public static final List<String> BACKUP_OUTCOMES = List.of("completed", "partially_failed", "failed");
+    /** The outcomes of {@link #reverification}. */
+    public static final List<String> REVERIFICATION_OUTCOMES = List.of("intact", "damaged");
     public static final String LAST_SUCCESS = "dtr.backup.last.success.timestamp";
     public static final String CLUSTERS_OVERDUE = "dtr.backup.clusters.overdue";
 
@@ -75,13 +86,42 @@ public final class PipelineMeters {
         }
     }
 
-    /** A backup ended: outcome completed, partially_failed, failed or rejected; took = request to end. */
+    /** A backup ended: outcome completed, partially_failed or failed ({@link #BACKUP_OUTCOMES}); took = request to end. */
     public void backup(String clusterId, String outcome, Duration took) {
-        Counter.builder(BACKUPS).description("backups that ended, by outcome")
-                .tags("cluster", clusterId, "outcome", outcome).register(registry).increment();
+        backups(clusterId, outcome).increment();
         if (took != null && !took.isNegative()) {
             Timer.builder(BACKUP_DURATION).description("time from request to the backup's end")
                     .tags("outcome", outcome).register(registry).record(took);
+        }
+    }
+
+    private Counter backups(String clusterId, String outcome) {
+        return Counter.builder(BACKUPS).description("backups that ended, by outcome")
+                .tags("cluster", clusterId, "outcome", outcome).register(registry);
+    }
+
+    /**
+     * A stored backup was re-verified ({@code BackupReverified}): intact, or damaged (an artifact failed
+     * its re-verification, or the manifest is missing or unreadable).
+     */
+    public void reverification(String clusterId, boolean intact) {
+        reverifications(clusterId, intact ? "intact" : "damaged").increment();
+    }
+
+    private Counter reverifications(String clusterId, String outcome) {
+        return Counter.builder(REVERIFICATIONS).description("stored backups re-verified, by outcome")
+                .tags("cluster", clusterId, "outcome", outcome).register(registry);
+    }
+
+    /**
+     * Registers at 0 every outcome counter of these clusters ({@link #BACKUPS}, {@link #REVERIFICATIONS}), so
+     * the first failure of a cluster is a rise from 0 that {@code increase()} and {@code rate()} see, not a
+     * new series they ignore.
+     */
+    public void knownClusters(Collection<String> clusterIds) {
+        for (String id : clusterIds) {
+            BACKUP_OUTCOMES.forEach(o -> backups(id, o));
+            REVERIFICATION_OUTCOMES.forEach(o -> reverifications(id, o));
         }
     }
 
