@@ -11,6 +11,7 @@ import io.dtrbackup.cli.fault.ServiceProcesses.Service;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
+import io.dtrbackup.testsupport.EventSchemaAudit;
 import io.dtrbackup.testsupport.RegistryTreeGenerator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;
 import io.dtrbackup.testsupport.ReplicaSpec;
@@ -144,6 +145,9 @@ class SeparateProcessesE2EIT {
 
         checkMetrics(services, Files.size(metadataPlain), Files.size(imagesPlain));
         LOG.info("separate-process end to end: {} s in all", seconds(t0));
+        EventSchemaAudit.check(kafka.bootstrapServers()).assertValidated("BackupRequested", "ReplicaDiscovered",
+                "ArtifactStaged", "ArtifactEncrypted", "ArtifactVerified", "BackupPhaseChanged", "BackupCompleted",
+                "ClusterBackupRecorded");
     }
     private void checkMetrics(ServiceProcesses services, long metadataBytes, long imagesBytes) {
         Map<String, Service> byName = new LinkedHashMap<>();

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A real single-node KRaft broker (broker and controller in one), in-process, on free
  * 127.0.0.1 ports. {@link #stop()} and {@link #restart()} keep the ports and the data
- * directory so fault tests can take the broker away and bring it back.
+ * directory so fault tests can take the broker away and bring it back. {@link #close()} first holds
+ * every record on the pipeline's topics to the published schemas ({@link EventSchemaAudit}) when
+ * the integration-test build turns that on.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -153,6 +155,16 @@ public final class EmbeddedKafka implements AutoCloseable {
             return;
         }
         closed = true;
+        try {
+            if (server != null && Boolean.getBoolean(EventSchemaAudit.ENABLED)) {
+                EventSchemaAudit.check(bootstrapServers());
+            }
+        } finally {
+            closeServer();
+        }
+    }
+
+    private void closeServer() {
         try {
             stop();
         } finally {

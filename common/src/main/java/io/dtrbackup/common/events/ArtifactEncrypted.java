@@ -8,10 +8,13 @@ import java.time.Instant;
  */
 public record ArtifactEncrypted(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        ArtifactKind kind, String artifactName, String objectKey, String keyId,
-        long plaintextSize, String plaintextSha256, long ciphertextSize, String ciphertextSha256,
-        long entryCount, String listingSha256, Long blobCount, String dtrVersion, String topFolder,
-        EncryptionParameters encryption, int formatVersion, long durationMs) implements BackupEvent {
+        @Rules.Required ArtifactKind kind, @Rules.Text String artifactName, @Rules.Text String objectKey,
+        @Rules.Matches(Checks.ID) String keyId,
+        @Rules.NonNegative long plaintextSize, @Rules.Matches(Checks.SHA256) String plaintextSha256,
+        @Rules.NonNegative long ciphertextSize, @Rules.Matches(Checks.SHA256) String ciphertextSha256,
+        @Rules.NonNegative long entryCount, @Rules.Matches(Checks.SHA256) String listingSha256, Long blobCount,
+        @Rules.Text String dtrVersion, String topFolder, @Rules.Required EncryptionParameters encryption,
+        int formatVersion, @Rules.NonNegative long durationMs) implements BackupEvent {
 
     public ArtifactEncrypted {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

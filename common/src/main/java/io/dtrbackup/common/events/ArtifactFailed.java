@@ -10,7 +10,7 @@ import java.time.Instant;
  */
 public record ArtifactFailed(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        ArtifactKind kind, ArtifactPhase phase, String reason) implements BackupEvent {
+        @Rules.Required ArtifactKind kind, @Rules.Required ArtifactPhase phase, @Rules.Text String reason) implements BackupEvent {
 
     public ArtifactFailed {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

@@ -13,9 +13,10 @@ import java.time.Instant;
  */
 public record ArtifactStaged(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        ArtifactKind kind, String artifactName, String stagingKey, long sizeBytes, String sha256,
-        long entryCount, String listingSha256, String dtrVersion, String topFolder, Long blobCount,
-        long durationMs) implements BackupEvent {
+        @Rules.Required ArtifactKind kind, @Rules.Text String artifactName, @Rules.Text String stagingKey,
+        @Rules.NonNegative long sizeBytes, @Rules.Matches(Checks.SHA256) String sha256, @Rules.NonNegative long entryCount,
+        @Rules.Matches(Checks.SHA256) String listingSha256, @Rules.Text String dtrVersion, String topFolder, Long blobCount,
+        @Rules.NonNegative long durationMs) implements BackupEvent {
 
     public ArtifactStaged {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

@@ -10,8 +10,9 @@ import java.time.Instant;
  */
 public record ArtifactVerified(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        ArtifactKind kind, String objectKey, long plaintextSize, String plaintextSha256, long entryCount,
-        Long blobsChecked, boolean reverification, long durationMs) implements BackupEvent {
+        @Rules.Required ArtifactKind kind, @Rules.Text String objectKey, @Rules.NonNegative long plaintextSize,
+        @Rules.Matches(Checks.SHA256) String plaintextSha256, @Rules.NonNegative long entryCount, Long blobsChecked, boolean reverification,
+        @Rules.NonNegative long durationMs) implements BackupEvent {
 
     public ArtifactVerified {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

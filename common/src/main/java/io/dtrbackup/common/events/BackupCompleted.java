@@ -6,7 +6,8 @@ import java.util.List;
 /** Terminal: every expected artifact is verified and the manifest is written. */
 public record BackupCompleted(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        String manifestKey, String replicaId, String dtrVersion, long durationMs, List<String> objectKeys)
+        @Rules.Text String manifestKey, @Rules.Text String replicaId, @Rules.Text String dtrVersion, @Rules.NonNegative long durationMs,
+        @Rules.Required List<String> objectKeys)
         implements BackupEvent {
 
     public BackupCompleted {

@@ -44,12 +44,16 @@ public sealed interface BackupEvent
 
     int schemaVersion();
 
+    @Rules.Text
     String eventId();
 
+    @Rules.Matches(Checks.ID)
     String backupId();
 
+    @Rules.Matches(Checks.ID)
     String clusterId();
 
+    @Rules.Required
     Instant occurredAt();
 
     /** The registered type name, as written in the {@code type} field. */

@@ -11,7 +11,8 @@ import java.time.Instant;
  */
 public record BackupFailed(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        BackupPhase phase, String failedStage, String reason) implements BackupEvent {
+        @Rules.OnlyValues({"FAILED", "PARTIALLY_FAILED"}) BackupPhase phase,
+        @Rules.Text String failedStage, @Rules.Text String reason) implements BackupEvent {
 
     public BackupFailed {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

@@ -16,7 +16,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * @param allowReplicaFallback if the named or sticky replica is gone or unhealthy, use another
  */
 public record BackupOptions(
-        String replicaId,
+        @Rules.Matches(value = Checks.REPLICA_ID, required = false) String replicaId,
         boolean offline,
         boolean skipImages,
         boolean ignoreEventsTable,
@@ -40,7 +40,7 @@ public record BackupOptions(
     }
 
     public BackupOptions {
-        if (replicaId != null && !replicaId.matches("[0-9a-f]{12}")) {
+        if (replicaId != null && !replicaId.matches(Checks.REPLICA_ID)) {
             throw new IllegalArgumentException("options.replicaId must be a DTR replica ID (12 lower-case hex characters), got '"
                     + replicaId + "'");
         }

@@ -8,8 +8,8 @@ import java.time.Instant;
  * DTR's own "no backup yet" warning). Cluster-level: {@code backupId} is null, keyed by cluster.
  */
 public record BackupOverdue(
-        int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        String lastBackupId, Instant lastVerifiedAt, Duration freshnessWindow) implements BackupEvent {
+        int schemaVersion, String eventId, @Rules.Matches(value = Checks.ID, required = false) String backupId, String clusterId, Instant occurredAt,
+        String lastBackupId, Instant lastVerifiedAt, @Rules.Required Duration freshnessWindow) implements BackupEvent {
 
     public BackupOverdue {
         Checks.envelope(schemaVersion, eventId, backupId, false, clusterId, occurredAt);

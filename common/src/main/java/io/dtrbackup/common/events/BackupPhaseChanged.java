@@ -10,6 +10,7 @@ import java.util.List;
  */
 public record BackupPhaseChanged(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
+        @Rules.OnlyValues({"REQUESTED", "DISCOVERING", "BACKING_UP", "ENCRYPTING", "VERIFYING"})
         BackupPhase phase, String detail, List<ArtifactKind> expectedArtifacts) implements BackupEvent {
 
     public BackupPhaseChanged {

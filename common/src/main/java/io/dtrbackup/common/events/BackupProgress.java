@@ -10,7 +10,7 @@ import java.time.Instant;
  */
 public record BackupProgress(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        ArtifactKind kind, ArtifactPhase stage, long bytesDone, Long bytesTotal, Long filesDone,
+        @Rules.Required ArtifactKind kind, @Rules.Required ArtifactPhase stage, @Rules.NonNegative long bytesDone, Long bytesTotal, Long filesDone,
         double bytesPerSecond) implements BackupEvent {
 
     public BackupProgress {

@@ -8,7 +8,7 @@ import java.time.Instant;
  */
 public record BackupRejected(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        String reason, String runningBackupId) implements BackupEvent {
+        @Rules.Text String reason, String runningBackupId) implements BackupEvent {
 
     public BackupRejected {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

@@ -5,7 +5,7 @@ import java.time.Instant;
 /** A request to back up one cluster. Keyed by cluster ID on {@code dtr-backup.requests}. */
 public record BackupRequested(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        Trigger trigger, String requestedBy, BackupOptions options) implements BackupEvent {
+        @Rules.Required Trigger trigger, String requestedBy, BackupOptions options) implements BackupEvent {
 
     public BackupRequested {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

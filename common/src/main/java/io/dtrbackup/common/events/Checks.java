@@ -6,14 +6,22 @@ import java.util.regex.Pattern;
 /** Validation shared by the event records' constructors: a bad event never exists in memory. */
 public final class Checks {
     /** IDs become Kafka keys and object-key components: keep them boring. */
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    public static final String ID = "[A-Za-z0-9][A-Za-z0-9._-]{0,127}";
+    /** A SHA-256 digest in lower-case hex. */
+    public static final String SHA256 = "[0-9a-f]{64}";
+    /** A DTR replica ID. */
+    public static final String REPLICA_ID = "[0-9a-f]{12}";
+    /** A DTR version, e.g. 2.9.4. */
+    public static final String DTR_VERSION = "[0-9]+\\.[0-9]+\\.[0-9]+";
+
+    private static final Pattern ID_PATTERN = Pattern.compile(ID);
+    private static final Pattern SHA256_PATTERN = Pattern.compile(SHA256);
 
     private Checks() {
     }
 
     public static String id(String field, String value) {
-        if (value == null || !ID.matcher(value).matches()) {
+        if (value == null || !ID_PATTERN.matcher(value).matches()) {
             throw new IllegalArgumentException(field + " must be 1-128 characters of [A-Za-z0-9._-] "
                     + "starting with a letter or digit, got " + quote(value));
         }
@@ -42,7 +50,7 @@ public final class Checks {
     }
 
     public static String sha256(String field, String value) {
-        if (value == null || !SHA256.matcher(value).matches()) {
+        if (value == null || !SHA256_PATTERN.matcher(value).matches()) {
             throw new IllegalArgumentException(field + " must be 64 lower-case hex characters, got " + quote(value));
         }
         return value;

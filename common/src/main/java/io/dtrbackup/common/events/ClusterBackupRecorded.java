@@ -8,7 +8,7 @@ import java.time.Instant;
  */
 public record ClusterBackupRecorded(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        String replicaId, String dtrVersion, Instant completedAt) implements BackupEvent {
+        @Rules.Text String replicaId, @Rules.Text String dtrVersion, @Rules.Required Instant completedAt) implements BackupEvent {
 
     public ClusterBackupRecorded {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);

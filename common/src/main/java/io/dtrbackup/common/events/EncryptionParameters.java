@@ -11,8 +11,8 @@ package io.dtrbackup.common.events;
  * @param compression e.g. {@code none}
  */
 public record EncryptionParameters(
-        String packetFormat, String cipher, String s2k, String s2kDigest, int s2kCountByte,
-        boolean integrityProtected, String compression) {
+        @Rules.Text String packetFormat, @Rules.Text String cipher, @Rules.Text String s2k, @Rules.Text String s2kDigest,
+        int s2kCountByte, boolean integrityProtected, @Rules.Text String compression) {
 
     public EncryptionParameters {
         Checks.text("packetFormat", packetFormat);

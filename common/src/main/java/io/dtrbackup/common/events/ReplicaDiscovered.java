@@ -12,20 +12,22 @@ import java.util.List;
  * @param expectedArtifacts the artifacts this backup must produce to complete
  * @param backupTimestamp the {@code YYYYmmdd-HH_MM_SS} stamp in the artifact file names
  */
+@Rules.When(component = "storageKind", in = {"FILESYSTEM", "NFS"}, text = "volumeName")
 public record ReplicaDiscovered(
         int schemaVersion, String eventId, String backupId, String clusterId, Instant occurredAt,
-        Trigger trigger, BackupOptions options, String replicaId, String node, String dtrVersion,
-        StorageKind storageKind, String volumeName, String replicaChoice, List<ArtifactKind> expectedArtifacts,
-        String backupTimestamp, Instant requestedAt) implements BackupEvent {
+        @Rules.Required Trigger trigger, BackupOptions options, @Rules.Matches(Checks.REPLICA_ID) String replicaId,
+        String node, @Rules.Matches(Checks.DTR_VERSION) String dtrVersion, @Rules.Required StorageKind storageKind,
+        String volumeName, String replicaChoice, @Rules.Contains("METADATA") List<ArtifactKind> expectedArtifacts,
+        @Rules.Text String backupTimestamp, @Rules.Required Instant requestedAt) implements BackupEvent {
 
     public ReplicaDiscovered {
         Checks.envelope(schemaVersion, eventId, backupId, true, clusterId, occurredAt);
         Checks.present("trigger", trigger);
         options = options == null ? BackupOptions.DEFAULTS : options;
-        if (replicaId == null || !replicaId.matches("[0-9a-f]{12}")) {
+        if (replicaId == null || !replicaId.matches(Checks.REPLICA_ID)) {
             throw new IllegalArgumentException("replicaId must be 12 lower-case hex characters, got '" + replicaId + "'");
         }
-        if (dtrVersion == null || !dtrVersion.matches("\\d+\\.\\d+\\.\\d+")) {
+        if (dtrVersion == null || !dtrVersion.matches(Checks.DTR_VERSION)) {
             throw new IllegalArgumentException("dtrVersion must look like 2.9.4, got '" + dtrVersion + "'");
         }
         Checks.present("storageKind", storageKind);
