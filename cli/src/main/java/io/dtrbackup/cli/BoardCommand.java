@@ -43,10 +43,8 @@ final class BoardCommand implements Callable<Integer> {
                     + "'Authorization: Bearer TOKEN', or open /?token=TOKEN once to get a session cookie")
     Path tokenFile;
 
-    @Option(names = "--clusters", paramLabel = "FILE",
-            description = "the clusters file, for the cluster list and freshness windows "
-                    + "(default: env DTR_BACKUP_CLUSTERS_FILE or the connection file's)")
-    Path clustersFile;
+    @Mixin
+    ClustersFileOption clusters;
 
     @Option(names = "--since", paramLabel = "DURATION",
             description = "replay the status topic from this long ago only (default: all of it, up to its 30-day retention)")
@@ -72,8 +70,8 @@ final class BoardCommand implements Callable<Integer> {
             throw new CliException(ExitCodes.USAGE, "--port " + port + ": not a port");
         }
         Connection c = connection.resolve();
-        Path file = clustersFile != null ? clustersFile : c.clustersFile();
-        Map<String, Duration> windows = file == null ? Map.of() : FreshnessBoard.windows(file);
+        Path file = clusters.file(c);
+        Map<String, Duration> windows = clusters.windows(c);
         TopicReader.Start start = since == null ? TopicReader.BEGINNING
                 : TopicReader.since(Instant.now().minus(BackupCommand.parseDuration(since, "--since")));
         BoardState state = new BoardState(windows, failures, finished);

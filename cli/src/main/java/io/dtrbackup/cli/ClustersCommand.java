@@ -28,10 +28,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  ./dtr-backup clusters --output json |",
             "      jq -r '.clusters[] | select(.status == \"OVERDUE\") | .clusterId'"})
 final class ClustersCommand implements Callable<Integer> {
-    @Option(names = "--clusters", paramLabel = "FILE",
-            description = "the clusters file, for the cluster list and freshness windows "
-                    + "(default: env DTR_BACKUP_CLUSTERS_FILE or the connection file's)")
-    Path clustersFile;
+    @Mixin
+    ClustersFileOption clusters;
 
     @Option(names = "--html", paramLabel = "FILE", description = "also write the board as a self-contained HTML page")
     Path html;
@@ -48,8 +46,7 @@ final class ClustersCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Connection c = connection.resolve();
-        Path file = clustersFile != null ? clustersFile : c.clustersFile();
-        Map<String, Duration> windows = file == null ? Map.of() : FreshnessBoard.windows(file);
+        Map<String, Duration> windows = clusters.windows(c);
         List<ClusterBackupRecorded> latest = new ArrayList<>();
         try (TopicReader reader = TopicReader.open(c.kafka(), Topics.CLUSTER_STATE, TopicReader.BEGINNING)) {
             for (BackupEvent e : reader.readToEnd(Duration.ofMinutes(1))) {
