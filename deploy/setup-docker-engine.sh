@@ -3,7 +3,8 @@
 # Debian's docker.io and busybox-static (the simulated DTR images are built from busybox, nothing
 # is pulled), dockerd with --bridge=none so no container touches a private address range.
 # Also the other tools the tests drive: gnupg (stock gpg -d), prometheus (promtool tests the alert
-# rules), chromium + chromium-driver (the live board's browser test), zsh (shell completion test).
+# rules), chromium + chromium-driver (the live board's browser test), zsh (shell completion test),
+# docker-compose (validates deploy/compose.yaml offline).
 # Idempotent: installs only what is missing, starts dockerd only when it does not answer.
 #   DOCKER_SOCKET   socket to serve (default /var/run/docker.sock)
 #   DOCKER_DATA     data root (default /var/lib/docker)
@@ -27,6 +28,7 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v zsh >/dev/null 2>&1 || missing+=(zsh)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup-docker-engine: installing ${missing[*]}"
   sudo_if_needed apt-get update -qq
