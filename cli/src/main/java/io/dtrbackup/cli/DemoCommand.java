@@ -170,6 +170,8 @@ final class DemoCommand implements Callable<Integer> {
         s.put("DTR_BACKUP_PASSPHRASE_FILE", files.passphraseFile().toString());
         // The demo asks for its one backup itself; no schedule, no catch-up.
         s.put("DTR_BACKUP_SCHEDULER_ENABLED", "false");
+        // The simulated cluster lives on the demo's engine (dockerd --bridge=none): no container network.
+        s.putAll(DtrSimulator.serviceSettings());
         return s;
     }
 

@@ -40,6 +40,15 @@ class DemoCommandTest {
     }
 
     @Test
+    void theDemoStackRunsTheBackupContainerWithoutANetworkWhileProductionKeepsTheEnginesDefault() throws Exception {
+        DemoFiles files = DemoFiles.write(tmp, "demo", "unix:///var/run/docker.sock", SimulatedUcp.random(), "p",
+                Duration.ofHours(26));
+        String key = io.dtrbackup.metadata.MetadataServiceConfig.DTR_NETWORK_MODE.envName();
+        assertThat(DemoCommand.stackSettings(files)).containsEntry(key, "none");
+        assertThat(io.dtrbackup.metadata.MetadataServiceConfig.DTR_NETWORK_MODE.defaultValue()).isEqualTo("default");
+    }
+
+    @Test
     void theSimulatedVolumeIsRoughlyTheAskedSize() {
         var tree = DemoCommand.tree(200);
         assertThat(tree.largeBlobs() * tree.largeBlobBytes()).isBetween(150_000_000L, 230_000_000L);

@@ -26,7 +26,7 @@ final class Fixtures {
 
     static ClusterSpec cluster(String id, StorageKind override, String schedule, Duration freshness) {
         return new ClusterSpec(id, new ClusterSpec.DockerEndpoint("unix:///var/run/docker.sock", null, false),
-                new ClusterSpec.UcpSettings("https://ucp", "admin", Path.of("/pw"), Path.of("/ca"), false, false),
+                new ClusterSpec.UcpSettings("https://ucp", "admin", Path.of("/pw"), Path.of("/ca"), false, false, false),
                 override, schedule, freshness, ClusterSpec.Retention.KEEP_ALL);
     }
 

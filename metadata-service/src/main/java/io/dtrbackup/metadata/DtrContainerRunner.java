@@ -68,6 +68,18 @@ final class DtrContainerRunner {
     private DtrContainerRunner() {
     }
 
+    /**
+     * The container's host settings, as {@code docker run --log-driver none} (no copy of the tar in the
+     * engine's logs) with {@code networkMode} passed through: {@value MetadataServiceConfig#ENGINE_DEFAULT_NETWORK}
+     * is the Docker API's own name for the engine's default network, what the docker CLI sends when
+     * no --network is given.
+     */
+    static HostConfig hostConfig(String networkMode) {
+        return HostConfig.newHostConfig()
+                .withNetworkMode(networkMode)
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE));
+    }
+
     /** Runs the container to its end; returns its exit code. Stdout and stderr go to {@code capture}. */
     static int run(DockerClient docker, Spec spec, MetadataCapture capture) throws RunFailure {
         removeLeftovers(docker, spec.labels());
@@ -82,9 +94,7 @@ final class DtrContainerRunner {
                     .withStdinOpen(false)
                     .withAttachStdout(true)
                     .withAttachStderr(true)
-                    .withHostConfig(HostConfig.newHostConfig()
-                            .withNetworkMode(spec.networkMode())
-                            .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE)))
+                    .withHostConfig(hostConfig(spec.networkMode()))
                     .exec().getId();
         } catch (NotFoundException e) {
             throw new RunFailure("image " + spec.image() + " is not on the cluster's Docker endpoint: load or pull it "

@@ -12,10 +12,13 @@ public final class MetadataServiceConfig {
     public static final ConfigParameter<String> DTR_IMAGE_REPOSITORY = ConfigParameter.optional(
             "DTR_IMAGE_REPOSITORY", ConfigType.STRING, "docker/dtr",
             "repository of the DTR bootstrapper image; the tag is the replica's DTR version (mirror.example.com/docker/dtr)");
+    /** The value of {@link #DTR_NETWORK_MODE} meaning the engine's default network, as {@code docker run} without --network. */
+    public static final String ENGINE_DEFAULT_NETWORK = "default";
     public static final ConfigParameter<String> DTR_NETWORK_MODE = ConfigParameter.optional(
-            "DTR_NETWORK_MODE", ConfigType.STRING, "none",
-            "network mode of the docker/dtr backup container; set to host (or bridge) in production so it reaches "
-                    + "UCP. The default none suits engines without networks (the test bed)");
+            "DTR_NETWORK_MODE", ConfigType.STRING, ENGINE_DEFAULT_NETWORK,
+            "network mode of the docker/dtr backup container, as docker run --network: default (the engine's default "
+                    + "network, like the backup typed by hand; it reaches UCP), host, bridge or a network name; none "
+                    + "only where nothing must be reached (the test bed)");
     public static final ConfigParameter<Duration> DTR_TIMEOUT = ConfigParameter.optional(
             "DTR_TIMEOUT", ConfigType.DURATION, "6h",
             "longest a docker/dtr backup may run before it is killed and the artifact fails");

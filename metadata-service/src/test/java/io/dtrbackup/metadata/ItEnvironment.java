@@ -18,6 +18,7 @@ import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
 import io.vertx.core.Vertx;
@@ -69,6 +70,7 @@ final class ItEnvironment implements AutoCloseable {
                 "DTR_BACKUP_CLUSTERS_FILE", dir.resolve("clusters.yaml").toString(),
                 "DTR_BACKUP_PROGRESS_INTERVAL", "200ms",
                 "DTR_BACKUP_KAFKA_TOPIC_PARTITIONS", "2"));
+        env.putAll(DtrSimulator.serviceSettings()); // the test bed's engine: network none
         env.putAll(extraConfig);
         ServiceConfig config = ServiceLauncher.config(env, MetadataServiceConfig.parameters());
         store = MinioObjectStore.fromConfig(config);

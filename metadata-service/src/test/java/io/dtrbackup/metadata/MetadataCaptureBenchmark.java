@@ -75,7 +75,7 @@ class MetadataCaptureBenchmark {
         int bufferMb = Integer.getInteger("benchmark.bufferMb", 8);
         ExecutorService threads = Executors.newFixedThreadPool(2);
         MetadataStager stager = new MetadataStager(new MetadataStager.Settings(layout, dir.resolve("clusters.yaml"),
-                "docker/dtr", "none", Duration.ofMinutes(30), Duration.ofSeconds(5), bufferMb << 20, 64 << 10), store,
+                "docker/dtr", DtrSimulator.NETWORK_MODE, Duration.ofMinutes(30), Duration.ofSeconds(5), bufferMb << 20, 64 << 10), store,
                 spec -> DockerClients.forEndpoint(spec.docker()), threads, Clock.systemUTC());
 
         List<String> args = new DtrBackupCommand(ucp.url(), ucp.username(), ucp.caPem(), false, replica.replicaId(),

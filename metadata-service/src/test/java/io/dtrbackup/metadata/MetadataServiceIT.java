@@ -78,7 +78,8 @@ class MetadataServiceIT {
     static void setUp(EmbeddedKafka kafka, EmbeddedS3 s3, DtrSimulator sim) throws Exception {
         Path dir = Files.createTempDirectory("metadata-it-");
         ucp = SimulatedUcp.random();
-        // A UCP whose /ca is served on loopback, for a cluster with fetchCa: true.
+        // A UCP whose /ca is served on loopback, for a cluster with fetchCa: true: plain http, so that cluster
+        // sets allowPlainHttp (the test bed allows what it needs; production refuses http://).
         caServer = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         String caUrl = "http://127.0.0.1:" + caServer.getAddress().getPort();
         SimulatedUcp random = SimulatedUcp.random();
@@ -115,7 +116,7 @@ class MetadataServiceIT {
                 + "  - { id: wrongca, " + docker + ", ucp: { " + url + ", passwordFile: pw, caFile: other-ca.pem } }\n"
                 + "  - { id: insecure, " + docker + ", ucp: { " + url + ", passwordFile: pw, insecureTls: true } }\n"
                 + "  - { id: fetch, " + docker + ", ucp: { url: \"" + caUrl + "\", username: \"" + fetchUcp.username()
-                + "\", passwordFile: fetch-pw, fetchCa: true } }\n"
+                + "\", passwordFile: fetch-pw, fetchCa: true, allowPlainHttp: true } }\n"
                 + "  - { id: mtls, " + tcp + ", ucp: { " + url + ", passwordFile: pw, caFile: ca.pem } }\n"
                 + "  - { id: mtls-stranger, " + stranger + ", ucp: { " + url + ", passwordFile: pw, caFile: ca.pem } }\n";
         env = new ItEnvironment(kafka, s3, dir, yaml, "meta-it", Map.of());

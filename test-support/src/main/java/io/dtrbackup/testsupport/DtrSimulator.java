@@ -68,6 +68,11 @@ public final class DtrSimulator implements AutoCloseable {
     static final String CACHE_LABEL = "io.dtrbackup.sim.cache";
     static final String CLUSTERS_LABEL = "io.dtrbackup.sim.clusters";
     static final String DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
+    /**
+     * The network every container of the test bed runs with: its engine has no bridge
+     * ({@code dockerd --bridge=none}) and no container may reach any address.
+     */
+    public static final String NETWORK_MODE = "none";
     private static final Logger LOG = LoggerFactory.getLogger(DtrSimulator.class);
     /** Serialises docker/dtr rebuilds inside this JVM; across JVMs the label merge narrows the race. */
     private static final Object DTR_IMAGE_LOCK = new Object();
@@ -112,6 +117,17 @@ public final class DtrSimulator implements AutoCloseable {
         LOG.info("DTR simulator {} on {} ({})", sim.runId, dockerHost,
                 sim.useTestcontainers ? "replicas via Testcontainers" : "replicas via docker-java");
         return sim;
+    }
+
+    /**
+     * The {@code DTR_BACKUP_*} settings every pipeline on the test bed needs on top of its own: the
+     * backup container metadata-service starts gets {@link #NETWORK_MODE} (production's default is the
+     * engine's default network, which reaches UCP). Every place that starts metadata-service against
+     * this simulator (the metadata ITs, the demo's stack settings, the separate-process environment)
+     * puts these in.
+     */
+    public static Map<String, String> serviceSettings() {
+        return Map.of("DTR_BACKUP_DTR_NETWORK_MODE", NETWORK_MODE);
     }
 
     public static String defaultDockerHost() {
@@ -201,7 +217,7 @@ public final class DtrSimulator implements AutoCloseable {
                     .withImagePullPolicy(image -> false) // locally built only: no registry is reachable
                     .withCommand("sleep", "1000000")
                     .withLabels(labels)
-                    .withNetworkMode("none")
+                    .withNetworkMode(NETWORK_MODE)
                     .withStartupAttempts(1)
                     .waitingFor(new AbstractWaitStrategy() {
                         @Override
@@ -220,7 +236,7 @@ public final class DtrSimulator implements AutoCloseable {
             c.start();
             return c.getContainerId();
         }
-        HostConfig hc = HostConfig.newHostConfig().withNetworkMode("none").withInit(true);
+        HostConfig hc = HostConfig.newHostConfig().withNetworkMode(NETWORK_MODE).withInit(true);
         if (bind != null) {
             hc.withBinds(bind);
         }
@@ -310,7 +326,7 @@ public final class DtrSimulator implements AutoCloseable {
                 .withName("dtr-sim-helper-" + runId + "-" + HexFormat.of().formatHex(RANDOM.generateSeed(4)))
                 .withCmd("true")
                 .withLabels(labels(null, "helper"))
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode(NETWORK_MODE)
                         .withBinds(new Bind(volume, new Volume("/storage"))))
                 .exec().getId();
     }
@@ -509,7 +525,7 @@ public final class DtrSimulator implements AutoCloseable {
                 .withName("dtr-sim-run-" + runId + "-" + HexFormat.of().formatHex(RANDOM.generateSeed(4)))
                 .withCmd(args).withEnv(envList).withLabels(labels(null, "dtr-run"))
                 .withTty(false).withAttachStdout(true).withAttachStderr(true).withStdinOpen(false)
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode(NETWORK_MODE)
                         .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE)))
                 .exec().getId();
         OutputStream out = new BufferedOutputStream(stdout, 1 << 16);
@@ -794,7 +810,7 @@ public final class DtrSimulator implements AutoCloseable {
                         .withTags(Set.of(tag))
                         .withLabels(labels)
                         .withPull(false)
-                        .withNetworkMode("none")
+                        .withNetworkMode(NETWORK_MODE)
                         .withRemove(true)
                         .withForcerm(true)
                         .exec(new BuildImageResultCallback())

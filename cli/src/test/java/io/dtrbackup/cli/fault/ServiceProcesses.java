@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.dtrbackup.common.config.CommonConfig;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicCreator;
+import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
 import java.io.IOException;
@@ -66,6 +67,7 @@ public final class ServiceProcesses implements AutoCloseable {
         env.put(CommonConfig.S3_SECRET_KEY_FILE.envName(), secretKey.toString());
         try {
             env.putAll(io.dtrbackup.cli.EmbeddedStack.handoffSettings(secretKey.getParent()));
+            env.putAll(DtrSimulator.serviceSettings()); // the test bed's engine: network none
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -27,6 +27,9 @@ import java.util.stream.Collectors;
 /**
  * The clusters dtr-backup knows, read from a YAML (or JSON) file. Strict: unknown keys, missing
  * files, bad endpoints, schedules and durations are reported all at once with the cluster's ID.
+ * Unencrypted transports are refused unless the cluster allows them by name: a tcp:// Docker
+ * endpoint without a client bundle ({@code docker.allowPlainTcp}) and an http:// UCP url
+ * ({@code ucp.allowPlainHttp}). URLs in the messages are shown without their user-info part.
  *
  * <pre>
  * clusters:
@@ -35,7 +38,7 @@ import java.util.stream.Collectors;
  *       endpoint: tcp://ucp.example.com:443        # or unix:///var/run/docker.sock
  *       clientBundle: /etc/dtr-backup/bundles/prod-eu-1   # ca.pem, cert.pem, key.pem
  *     ucp:
- *       url: https://ucp.example.com
+ *       url: https://ucp.example.com   # http:// only with allowPlainHttp: true
  *       username: backup-admin
  *       passwordFile: /run/secrets/prod-eu-1-ucp-password
  *       caFile: /etc/dtr-backup/prod-eu-1-ucp-ca.pem
@@ -73,7 +76,7 @@ public final class ClusterRegistry {
     }
 
     record UcpEntry(String url, String username, String passwordFile, String caFile, Boolean fetchCa,
-            Boolean insecureTls) {
+            Boolean insecureTls, Boolean allowPlainHttp) {
     }
 
     record RetentionEntry(Integer keepLast, String maxAge) {
@@ -165,8 +168,13 @@ public final class ClusterRegistry {
             problems.add("ucp (url, username, passwordFile, caFile) is required");
         } else {
             UcpEntry u = e.ucp();
+            boolean plainHttp = Boolean.TRUE.equals(u.allowPlainHttp());
             if (u.url() == null || !(u.url().startsWith("https://") || u.url().startsWith("http://"))) {
-                problems.add("ucp.url must be an https:// URL, got '" + u.url() + "'");
+                problems.add("ucp.url must be an https:// URL, got '" + withoutUserInfo(u.url()) + "'");
+            } else if (u.url().startsWith("http://") && !plainHttp) {
+                problems.add("ucp.url " + withoutUserInfo(u.url()) + " is plain http://: docker/dtr would send the "
+                        + "UCP password unencrypted; use UCP's https:// URL, or set ucp.allowPlainHttp: true (not for "
+                        + "production)");
             }
             if (u.username() == null || u.username().isBlank()) {
                 problems.add("ucp.username is required");
@@ -181,7 +189,7 @@ public final class ClusterRegistry {
                 problems.add("ucp.caFile is required (or fetchCa: true to fetch <url>/ca, or insecureTls: true, "
                         + "not for production)");
             }
-            ucp = new ClusterSpec.UcpSettings(u.url(), u.username(), password, ca, fetchCa, insecure);
+            ucp = new ClusterSpec.UcpSettings(u.url(), u.username(), password, ca, fetchCa, insecure, plainHttp);
         }
         StorageKind storage = null;
         if (e.storage() != null && !e.storage().equalsIgnoreCase("auto")) {
@@ -209,6 +217,11 @@ public final class ClusterRegistry {
                     problems));
         }
         return new ClusterSpec(id, docker, ucp, storage, e.schedule(), freshness, retention);
+    }
+
+    /** {@code url} with any {@code user:password@} part masked, for messages. */
+    static String withoutUserInfo(String url) {
+        return url == null ? null : url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", "$1***@");
     }
 
     private static Duration duration(String text, String field, Duration fallback, List<String> problems) {

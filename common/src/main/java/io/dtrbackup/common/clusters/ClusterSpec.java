@@ -29,9 +29,11 @@ public record ClusterSpec(String id, DockerEndpoint docker, UcpSettings ucp, Sto
      * @param caFile PEM of UCP's CA, passed as {@code --ucp-ca}
      * @param fetchCa fetch the CA from {@code <url>/ca} at backup time instead of a file
      * @param insecureTls pass {@code --ucp-insecure-tls}; never for production, warned about
+     * @param allowPlainHttp the cluster explicitly accepts an {@code http://} url (the UCP password then
+     *        crosses the network unencrypted); without it such a url is refused when the file is read
      */
     public record UcpSettings(String url, String username, Path passwordFile, Path caFile, boolean fetchCa,
-            boolean insecureTls) {
+            boolean insecureTls, boolean allowPlainHttp) {
     }
 
     /** Keep the newest {@code keepLast} verified backups and/or none older than {@code maxAge}. */

@@ -91,6 +91,49 @@ class ClusterRegistryTest {
     }
 
     @Test
+    void plainHttpUcpIsRefusedNamingTheClusterAndTheKey() throws Exception {
+        Path file = write("""
+                clusters:
+                  - id: plain
+                    docker: { endpoint: "unix:///var/run/docker.sock" }
+                    ucp: { url: "http://backup-admin:hunter2@ucp.example.com", username: admin, passwordFile: pw,
+                           caFile: ca.pem }
+                  - id: typo
+                    docker: { endpoint: "unix:///var/run/docker.sock" }
+                    ucp: { url: "ucp.example.com", username: admin, passwordFile: pw, caFile: ca.pem }
+                """);
+        assertThatThrownBy(() -> ClusterRegistry.load(file)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("clusters[0] (plain): ucp.url http://***@ucp.example.com is plain http://")
+                .hasMessageContaining("set ucp.allowPlainHttp: true (not for production)")
+                .hasMessageContaining("clusters[1] (typo): ucp.url must be an https:// URL")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2", "backup-admin", "secret"));
+    }
+
+    @Test
+    void plainHttpUcpIsAcceptedWhenTheClusterAllowsIt() throws Exception {
+        ClusterRegistry registry = ClusterRegistry.load(write("""
+                clusters:
+                  - id: lab
+                    docker: { endpoint: "unix:///var/run/docker.sock" }
+                    ucp: { url: "http://ucp.lab", username: admin, passwordFile: pw, caFile: ca.pem, allowPlainHttp: true }
+                  - id: prod
+                    docker: { endpoint: "unix:///var/run/docker.sock" }
+                    ucp: { url: "https://ucp.example.com", username: admin, passwordFile: pw, caFile: ca.pem }
+                """));
+        assertThat(registry.require("lab").ucp().url()).isEqualTo("http://ucp.lab");
+        assertThat(registry.require("lab").ucp().allowPlainHttp()).isTrue();
+        // https needs no allowance, and the allowance is off unless set.
+        assertThat(registry.require("prod").ucp().allowPlainHttp()).isFalse();
+    }
+
+    @Test
+    void userInfoIsMaskedInUrlsShownInMessages() {
+        assertThat(ClusterRegistry.withoutUserInfo("http://u:p@w@host:8443/x@y")).isEqualTo("http://***@host:8443/x@y");
+        assertThat(ClusterRegistry.withoutUserInfo("https://ucp.example.com/ca")).isEqualTo("https://ucp.example.com/ca");
+        assertThat(ClusterRegistry.withoutUserInfo(null)).isNull();
+    }
+
+    @Test
     void missingFileIsAClearError() {
         assertThatThrownBy(() -> ClusterRegistry.load(dir.resolve("nope.yaml")))
                 .hasMessageContaining("nope.yaml does not exist");
