@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * stateDir/kafka/            broker data
  * stateDir/s3/&lt;bucket&gt;/...    objects (S3Proxy filesystem back end)
- * stateDir/secrets/          s3-access-key, s3-secret-key (0600; rewritten each start: keys are random)
+ * stateDir/secrets/          s3-access-key, s3-secret-key (0600; generated on the first start, kept after:
+ *                            see {@link StackSecrets}), handoff-token (new each start)
  * </pre>
  */
 public final class EmbeddedStack implements AutoCloseable {
@@ -62,10 +63,11 @@ public final class EmbeddedStack implements AutoCloseable {
         Vertx vertx = null;
         try {
             kafka = EmbeddedKafka.start(stateDir.resolve("kafka"));
-            s3 = EmbeddedS3.start(stateDir.resolve("s3"));
             Path secrets = stateDir.resolve("secrets");
-            Path access = Secrets.write(secrets.resolve("s3-access-key"), s3.accessKey());
-            Path secret = Secrets.write(secrets.resolve("s3-secret-key"), s3.secretKey());
+            StackSecrets keys = StackSecrets.loadOrCreate(secrets);
+            s3 = EmbeddedS3.start(stateDir.resolve("s3"), keys.accessKey(), keys.secretKey());
+            Path access = keys.accessKeyFile();
+            Path secret = keys.secretKeyFile();
             Map<String, String> env = new LinkedHashMap<>();
             env.put(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(), kafka.bootstrapServers());
             env.put(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName(), "3");
