@@ -11,6 +11,7 @@ import picocli.CommandLine.Option;
  * Connection flags shared by the commands that talk to a running pipeline. Each value is taken,
  * first found wins, from: the flag, the environment variable the services use
  * ({@code DTR_BACKUP_*}), the connection file written by {@code stack}, the services' default.
+ * The passphrase flags are apart, in {@link PassphraseOptions}: only a command that decrypts offers them.
  */
 public final class ConnectionOptions {
     @Option(names = "--connection", paramLabel = "FILE",
@@ -45,24 +46,25 @@ public final class ConnectionOptions {
             description = "bucket of encrypted backups and manifests (env DTR_BACKUP_S3_BACKUP_BUCKET, default dtr-backup)")
     String backupBucket;
 
-    @Option(names = "--passphrase-file", paramLabel = "FILE",
-            description = "backup passphrase file, one line (env DTR_BACKUP_PASSPHRASE_FILE); its key ID is --key-id")
-    Path passphraseFile;
-
-    @Option(names = "--passphrase-dir", paramLabel = "DIR",
-            description = "directory of passphrase files named by key ID (env DTR_BACKUP_PASSPHRASE_DIR)")
-    Path passphraseDir;
-
-    @Option(names = "--key-id", paramLabel = "ID",
-            description = "key ID of --passphrase-file (env DTR_BACKUP_ACTIVE_KEY_ID, default 'default')")
-    String keyId;
-
     /** Resolves against the process environment, the working directory and the home directory. */
     public Connection resolve() {
-        return resolve(System.getenv(), Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")));
+        return resolve(PassphraseOptions.NONE);
+    }
+
+    /** As {@link #resolve()}, with the passphrase flags of a command that decrypts ({@code fetch}). */
+    public Connection resolve(PassphraseOptions passphrase) {
+        return resolve(System.getenv(), Path.of("").toAbsolutePath(), Path.of(System.getProperty("user.home")), passphrase);
     }
 
     public Connection resolve(Map<String, String> env, Path cwd, Path home) {
+        return resolve(env, cwd, home, PassphraseOptions.NONE);
+    }
+
+    /**
+     * The passphrase settings come from {@code passphrase}'s flags only on a command that offers them;
+     * the others still carry the environment's and the connection file's, unused.
+     */
+    public Connection resolve(Map<String, String> env, Path cwd, Path home, PassphraseOptions passphrase) {
         Optional<Path> located = connectionFile != null ? Optional.of(connectionFile) : ConnectionFile.locate(env, cwd, home);
         ConnectionFile file = located.map(p -> {
             if (!p.toFile().isFile()) {
@@ -89,9 +91,9 @@ public final class ConnectionOptions {
                         CommonConfig.S3_STAGING_BUCKET.defaultValue()),
                 pick(backupBucket, env, CommonConfig.S3_BACKUP_BUCKET.envName(), fromFile.apply(ConnectionFile::backupBucket),
                         CommonConfig.S3_BACKUP_BUCKET.defaultValue()),
-                path(pick(str(passphraseFile), env, "DTR_BACKUP_PASSPHRASE_FILE", fromFile.apply(ConnectionFile::passphraseFile), null)),
-                path(pick(str(passphraseDir), env, "DTR_BACKUP_PASSPHRASE_DIR", fromFile.apply(ConnectionFile::passphraseDir), null)),
-                pick(keyId, env, "DTR_BACKUP_ACTIVE_KEY_ID", fromFile.apply(ConnectionFile::activeKeyId), null),
+                path(pick(str(passphrase.passphraseFile), env, "DTR_BACKUP_PASSPHRASE_FILE", fromFile.apply(ConnectionFile::passphraseFile), null)),
+                path(pick(str(passphrase.passphraseDir), env, "DTR_BACKUP_PASSPHRASE_DIR", fromFile.apply(ConnectionFile::passphraseDir), null)),
+                pick(passphrase.keyId, env, "DTR_BACKUP_ACTIVE_KEY_ID", fromFile.apply(ConnectionFile::activeKeyId), null),
                 path(pick(null, env, CommonConfig.CLUSTERS_FILE.envName(), fromFile.apply(ConnectionFile::clustersFile), null)),
                 located.orElse(null));
     }

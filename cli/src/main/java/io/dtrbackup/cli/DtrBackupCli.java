@@ -65,6 +65,10 @@ public final class DtrBackupCli implements Runnable {
             CommandLine c = e.getCommandLine();
             PrintWriter err = c.getErr();
             err.println("error: " + e.getMessage());
+            if (e instanceof CommandLine.UnmatchedArgumentException u && c.getCommand() instanceof VerifyCommand
+                    && u.getUnmatched().stream().anyMatch(a -> a.startsWith("--passphrase") || a.startsWith("--key-id"))) {
+                err.println(VerifyCommand.NO_PASSPHRASE);
+            }
             err.println("Run '" + c.getCommandSpec().qualifiedName() + " --help' for the options.");
             err.flush();
             return ExitCodes.USAGE;

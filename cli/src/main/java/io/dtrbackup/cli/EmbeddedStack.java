@@ -10,7 +10,6 @@ import io.dtrbackup.testsupport.EmbeddedS3;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,12 +28,14 @@ import org.slf4j.LoggerFactory;
  * <pre>
  * stateDir/kafka/            broker data
  * stateDir/s3/&lt;bucket&gt;/...    objects (S3Proxy filesystem back end)
- * stateDir/secrets/          s3-access-key, s3-secret-key (0600; rewritten each start: keys are random)
+ * stateDir/secrets/          s3-access-key, s3-secret-key (0600; generated on the first start, kept after:
+ *                            see {@link StackSecrets}), handoff-token (new each start)
  * </pre>
  */
 public final class EmbeddedStack implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedStack.class);
 
+    private final StackLock lock;
     private final Path stateDir;
     private final EmbeddedKafka kafka;
     private final EmbeddedS3 s3;
@@ -42,8 +43,9 @@ public final class EmbeddedStack implements AutoCloseable {
     private final Map<String, String> env;
     private final List<String> deployments = new ArrayList<>();
 
-    private EmbeddedStack(Path stateDir, EmbeddedKafka kafka, EmbeddedS3 s3, Vertx vertx, Map<String, String> env) {
-        this.stateDir = stateDir;
+    private EmbeddedStack(StackLock lock, EmbeddedKafka kafka, EmbeddedS3 s3, Vertx vertx, Map<String, String> env) {
+        this.lock = lock;
+        this.stateDir = lock.stateDir();
         this.kafka = kafka;
         this.s3 = s3;
         this.vertx = vertx;
@@ -56,16 +58,26 @@ public final class EmbeddedStack implements AutoCloseable {
      */
     static EmbeddedStack start(Path stateDir, Map<String, String> settings, List<Services.Service> services,
             Duration startTimeout) throws IOException {
-        Files.createDirectories(stateDir);
+        return start(StackLock.acquire(stateDir, null), settings, services, startTimeout);
+    }
+
+    /**
+     * As {@link #start(Path, Map, List, Duration)} on the state directory {@code lock} holds; the stack
+     * owns the lock from here on and releases it on {@link #close()} (or here, if the start fails).
+     */
+    static EmbeddedStack start(StackLock lock, Map<String, String> settings, List<Services.Service> services,
+            Duration startTimeout) throws IOException {
+        Path stateDir = lock.stateDir();
         EmbeddedKafka kafka = null;
         EmbeddedS3 s3 = null;
         Vertx vertx = null;
         try {
             kafka = EmbeddedKafka.start(stateDir.resolve("kafka"));
-            s3 = EmbeddedS3.start(stateDir.resolve("s3"));
             Path secrets = stateDir.resolve("secrets");
-            Path access = Secrets.write(secrets.resolve("s3-access-key"), s3.accessKey());
-            Path secret = Secrets.write(secrets.resolve("s3-secret-key"), s3.secretKey());
+            StackSecrets keys = StackSecrets.loadOrCreate(secrets);
+            s3 = EmbeddedS3.start(stateDir.resolve("s3"), keys.accessKey(), keys.secretKey());
+            Path access = keys.accessKeyFile();
+            Path secret = keys.secretKeyFile();
             Map<String, String> env = new LinkedHashMap<>();
             env.put(CommonConfig.KAFKA_BOOTSTRAP_SERVERS.envName(), kafka.bootstrapServers());
             env.put(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName(), "3");
@@ -81,11 +93,12 @@ public final class EmbeddedStack implements AutoCloseable {
             env.putAll(settings);
             createTopics(kafka, Integer.parseInt(env.get(CommonConfig.KAFKA_TOPIC_PARTITIONS.envName())));
             vertx = Vertx.vertx();
-            EmbeddedStack stack = new EmbeddedStack(stateDir, kafka, s3, vertx, env);
+            EmbeddedStack stack = new EmbeddedStack(lock, kafka, s3, vertx, env);
             stack.deploy(services, startTimeout);
             return stack;
         } catch (IOException | RuntimeException e) {
             closeQuietly(vertx, s3, kafka);
+            lock.close();
             throw e;
         }
     }
@@ -182,6 +195,7 @@ public final class EmbeddedStack implements AutoCloseable {
     @Override
     public void close() {
         closeQuietly(vertx, s3, kafka);
+        lock.close();
     }
 
     private static void closeQuietly(Vertx vertx, EmbeddedS3 s3, EmbeddedKafka kafka) {

@@ -33,12 +33,15 @@ final class FetchCommand implements Callable<Integer> {
     @Mixin
     ConnectionOptions connection;
 
+    @Mixin
+    PassphraseOptions passphrase;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        Connection c = connection.resolve();
+        Connection c = connection.resolve(passphrase);
         var passphrases = c.passphrases();
         var store = c.objectStore();
         Manifest m = new ManifestStore(store, c.layout()).find(backupId, cluster)

@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.function.Supplier;
 
 /** Secret files the embedded stack and the demo generate: owner-readable only, one line each. */
 public final class Secrets {
@@ -21,6 +23,25 @@ public final class Secrets {
         ownerOnly(file);
         Files.writeString(file, value + "\n", StandardCharsets.UTF_8);
         return file;
+    }
+
+    /**
+     * The one-line secret in {@code file}, or, when the file does not exist, {@code generator}'s value
+     * written there (mode 0600) first. A file that exists but does not hold one non-blank line is
+     * refused, naming the file and never its content.
+     */
+    public static String readOrCreate(Path file, Supplier<String> generator) throws IOException {
+        if (!Files.exists(file)) {
+            String value = generator.get();
+            write(file, value);
+            return value;
+        }
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8).stream().filter(l -> !l.isBlank()).toList();
+        if (lines.size() != 1) {
+            throw new CliException("secret file " + file + " is " + (lines.isEmpty() ? "empty" : "more than one line")
+                    + ": restore it from your copy, or delete it to generate a new one");
+        }
+        return lines.get(0).strip();
     }
 
     /** A random single-line passphrase (hex: nothing a shell or gpg --passphrase-file could mangle). */

@@ -56,6 +56,38 @@ final class StackCommand implements Callable<Integer> {
         if (!Files.isRegularFile(clusters)) {
             throw new CliException("clusters file " + clusters + " does not exist (see docs/operations.md for its format)");
         }
+        Path connection = connectionFile.toAbsolutePath();
+        // First, before any file of the state directory or the connection file: one stack per directory.
+        StackLock lock = StackLock.acquire(stateDir, connection);
+        EmbeddedStack stack;
+        try {
+            Map<String, String> settings = settings(out);
+            out.println("starting the embedded stack in " + lock.stateDir() + " ...");
+            out.flush();
+            stack = EmbeddedStack.start(lock, settings, Services.all(), Duration.ofMinutes(2));
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                // Before the lock goes with the stack: a stack started next may write its own file here.
+                Files.deleteIfExists(connection);
+            } catch (IOException e) {
+                // The file only points at this stack; a stale one fails clearly on next use.
+            }
+            stack.close();
+            stopped.countDown();
+        }, "dtr-backup-stack-stop"));
+        stack.connectionFile().write(connection);
+        printRunning(stack, connection, out);
+        stopped.await();
+        return ExitCodes.OK;
+    }
+
+    /** The services' settings; generates the backup passphrase into the state directory when none is given. */
+    private Map<String, String> settings(PrintWriter out) throws IOException {
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put(CommonConfig.CLUSTERS_FILE.envName(), clusters.toAbsolutePath().toString());
         if (passphraseDir != null) {
@@ -76,24 +108,7 @@ final class StackCommand implements Callable<Integer> {
             settings.put("DTR_BACKUP_ACTIVE_KEY_ID", keyId);
         }
         extra.forEach((k, v) -> settings.put(k.startsWith("DTR_BACKUP_") ? k : "DTR_BACKUP_" + k, v));
-        out.println("starting the embedded stack in " + stateDir.toAbsolutePath() + " ...");
-        out.flush();
-        EmbeddedStack stack = EmbeddedStack.start(stateDir.toAbsolutePath(), settings, Services.all(), Duration.ofMinutes(2));
-        Path connection = connectionFile.toAbsolutePath();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stack.close();
-            try {
-                Files.deleteIfExists(connection);
-            } catch (IOException e) {
-                // The file only points at this stack; a stale one fails clearly on next use.
-            }
-            stopped.countDown();
-        }, "dtr-backup-stack-stop"));
-        stack.connectionFile().write(connection);
-        printRunning(stack, connection, out);
-        stopped.await();
-        return ExitCodes.OK;
+        return settings;
     }
 
     static void printRunning(EmbeddedStack stack, Path connection, PrintWriter out) {

@@ -19,9 +19,13 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Ask verify-service to check a stored backup again (download, decrypt, MDC, SHA-256, tar "
-                + "listing) and show the result.", "Exit 0 when intact, 2 when problems were found, 4 on timeout."},
+                + "listing) and show the result.", VerifyCommand.NO_PASSPHRASE, "Exit 0 when intact, 2 when problems were found, 4 on timeout."},
         footer = {"", "Example:", "  ./dtr-backup verify bk-20261125T020000Z-3fa1c2d4 --timeout 30m"})
 final class VerifyCommand implements Callable<Integer> {
+    /** Why verify takes no passphrase flag; also said when one is given. */
+    static final String NO_PASSPHRASE = "verify-service decrypts with its own passphrase (its DTR_BACKUP_PASSPHRASE_FILE "
+            + "or _DIR), so this command takes no --passphrase-file, --passphrase-dir or --key-id; 'fetch' does.";
+
     @Parameters(paramLabel = "BACKUP_ID")
     String backupId;
 

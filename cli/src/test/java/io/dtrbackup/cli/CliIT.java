@@ -61,8 +61,9 @@ class CliIT {
                 .withTree(RegistryTreeSpec.withLarge(5, 1, 24L * 1024 * 1024)));
         files = DemoFiles.write(dir.resolve("files"), "it-1", DtrSimulator.defaultDockerHost(), ucp, Secrets.randomPassphrase(),
                 Duration.ofHours(26));
-        stack = EmbeddedStack.start(dir.resolve("stack"), DemoCommand.stackSettings(files), Services.all(), Duration.ofMinutes(2));
         connection = dir.resolve("connection.json");
+        stack = EmbeddedStack.start(StackLock.acquire(dir.resolve("stack"), connection), DemoCommand.stackSettings(files),
+                Services.all(), Duration.ofMinutes(2));
         stack.connectionFile().write(connection);
     }
 
@@ -301,5 +302,33 @@ class CliIT {
             in.transferTo(new java.security.DigestOutputStream(java.io.OutputStream.nullOutputStream(), d));
         }
         return HexFormat.of().formatHex(d.digest());
+    }
+
+    @Test
+    @Order(10)
+    void aSecondStackInTheSameFolderIsRefusedAndTheRunningOneKeepsWorking() throws Exception {
+        Path state = stack.stateDir();
+        // What the running stack does not rewrite itself (its broker keeps writing under kafka/).
+        List<Path> watched = new java.util.ArrayList<>(List.of(connection, state.resolve(StackLock.FILE)));
+        try (var s = Files.list(state.resolve("secrets"))) {
+            watched.addAll(s.sorted().toList());
+        }
+        java.util.Map<Path, String> before = new java.util.LinkedHashMap<>();
+        for (Path p : watched) {
+            before.put(p, Files.getLastModifiedTime(p) + " " + sha256(p));
+        }
+        var second = CommandLineTest.run("stack", "--clusters", files.clustersFile().toString(), "--state-dir", state.toString(),
+                "--connection-file", connection.toString());
+        assertThat(second.code()).as("%s", second).isEqualTo(ExitCodes.ERROR);
+        assertThat(second.err()).contains("already running on " + state).contains("pid " + ProcessHandle.current().pid())
+                .contains("connection file " + connection.toAbsolutePath());
+        for (Path p : watched) {
+            assertThat(Files.getLastModifiedTime(p) + " " + sha256(p)).as("%s after the refused second start", p).isEqualTo(before.get(p));
+        }
+        // The first stack still backs up: broker, store and the five services.
+        var r = cli("backup", "--cluster", "it-1", "--replica", replica.replicaId(), "--wait", "--plain",
+                "--timeout", "3m");
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(ExitCodes.OK);
+        assertThat(r.out()).containsPattern("backup bk-\\S+: COMPLETED");
     }
 }

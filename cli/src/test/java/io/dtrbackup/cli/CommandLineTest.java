@@ -95,6 +95,29 @@ class CommandLineTest {
     }
 
     @Test
+    void verifyRefusesThePassphraseFlagsItWouldIgnore() {
+        // verify-service decrypts with its own key: a passphrase given to verify would have no effect.
+        Run r = run("verify", "bk-20261125T020000Z-3fa1c2d4", "--passphrase-file", tmp.resolve("pass").toString(),
+                "--bootstrap", "127.0.0.1:1");
+        assertThat(r.code()).as("%s", r).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("Unknown options: '--passphrase-file'").contains("verify-service decrypts with its own passphrase")
+                .contains("dtr-backup verify --help");
+        assertThat(run("verify", "--help").out()).contains("verify-service decrypts with its own passphrase");
+    }
+
+    @Test
+    void onlyTheCommandsThatUseAPassphraseOfferItsFlags() {
+        CommandLine root = DtrBackupCli.commandLine();
+        var offering = root.getSubcommands().values().stream()
+                .filter(c -> c.getCommandSpec().findOption("--passphrase-file") != null
+                        || c.getCommandSpec().findOption("--passphrase-dir") != null
+                        || c.getCommandSpec().findOption("--key-id") != null)
+                .map(CommandLine::getCommandName).sorted().toList();
+        // fetch decrypts with it; stack hands it to its embedded crypto and verify services.
+        assertThat(offering).containsExactly("fetch", "stack");
+    }
+
+    @Test
     void unknownCommandIsAUsageError() {
         assertThat(run("bakcup").code()).isEqualTo(ExitCodes.USAGE);
     }

@@ -31,14 +31,28 @@ public final class EmbeddedS3 implements AutoCloseable {
     private S3Proxy proxy;
     private boolean closed;
 
-    private EmbeddedS3(Path dir, boolean ownsDir) {
+    private EmbeddedS3(Path dir, boolean ownsDir, String accessKey, String secretKey) {
         this.dir = dir;
         this.ownsDir = ownsDir;
         this.port = FreePorts.next();
-        SecureRandom random = new SecureRandom();
-        // Random per instance so no test can pass by accident with hard-coded keys.
-        this.accessKey = "AKSIM" + HexFormat.of().withUpperCase().formatHex(random.generateSeed(8));
-        this.secretKey = HexFormat.of().formatHex(random.generateSeed(20));
+        this.accessKey = accessKey;
+        this.secretKey = secretKey;
+    }
+
+    /** A random access key of the form S3 clients expect ({@code AKSIM} + 16 hex digits). */
+    public static String randomAccessKey() {
+        return "AKSIM" + HexFormat.of().withUpperCase().formatHex(randomBytes(8));
+    }
+
+    /** A random secret key (40 hex digits). */
+    public static String randomSecretKey() {
+        return HexFormat.of().formatHex(randomBytes(20));
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] b = new byte[n];
+        new SecureRandom().nextBytes(b);
+        return b;
     }
 
     /** Starts on a fresh temporary directory, deleted on {@link #close()}. */
@@ -50,15 +64,30 @@ public final class EmbeddedS3 implements AutoCloseable {
         }
     }
 
-    /** Starts on the given directory (created if missing); buckets are its sub-directories. */
+    /**
+     * Starts on the given directory (created if missing); buckets are its sub-directories. The keys
+     * are random per instance, so no test can pass by accident with hard-coded keys.
+     */
     public static EmbeddedS3 start(Path dir) {
-        return start(dir, false);
+        return start(dir, false, randomAccessKey(), randomSecretKey());
+    }
+
+    /** As {@link #start(Path)} with the given keys: the embedded stack keeps its keys across restarts. */
+    public static EmbeddedS3 start(Path dir, String accessKey, String secretKey) {
+        if (accessKey == null || accessKey.isBlank() || secretKey == null || secretKey.isBlank()) {
+            throw new IllegalArgumentException("S3 access and secret key must not be blank");
+        }
+        return start(dir, false, accessKey, secretKey);
     }
 
     private static EmbeddedS3 start(Path dir, boolean owns) {
+        return start(dir, owns, randomAccessKey(), randomSecretKey());
+    }
+
+    private static EmbeddedS3 start(Path dir, boolean owns, String accessKey, String secretKey) {
         QuietLogs.warn("org.gaul", "org.eclipse.jetty", "org.gaul.shaded.org.eclipse.jetty", "jclouds",
                 "org.jclouds", "software.amazon.awssdk");
-        EmbeddedS3 s3 = new EmbeddedS3(dir.toAbsolutePath(), owns);
+        EmbeddedS3 s3 = new EmbeddedS3(dir.toAbsolutePath(), owns, accessKey, secretKey);
         try {
             Files.createDirectories(s3.dir);
             s3.startServer();
