@@ -1,15 +1,12 @@
 package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dtrbackup.common.metrics.PipelineMeters;
 import io.dtrbackup.common.metrics.ServiceMetrics;
-import java.io.IOException;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,27 +34,12 @@ class AlertRulesIT {
     @TempDir
     Path dir;
 
-    record Run(int code, String output) {
-    }
-
-    static Run promtool(Path workDir, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("promtool"));
-        command.addAll(List.of(args));
-        Process p;
-        try {
-            p = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return fail("promtool is not installed (" + e.getMessage() + "): apt-get install prometheus, "
-                    + "or run deploy/setup-docker-engine.sh, which installs it");
-        }
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("promtool " + String.join(" ", args) + " finished").isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    static DebianTool.Run promtool(Path workDir, String... args) throws Exception {
+        return DebianTool.PROMTOOL.run(workDir, args);
     }
 
     static void succeeds(Path workDir, String... args) throws Exception {
-        Run r = promtool(workDir, args);
+        DebianTool.Run r = promtool(workDir, args);
         assertThat(r.code()).as("promtool " + String.join(" ", args) + " in " + workDir + ":\n" + r.output()).isZero();
     }
 
@@ -70,7 +51,7 @@ class AlertRulesIT {
 
     @Test
     void eachAlertFiresWhenItShouldAndStaysQuietWhenItShouldNot() throws Exception {
-        Run r = promtool(MonitoringFiles.PROMETHEUS, "test", "rules", MonitoringFiles.RULE_TESTS.getFileName().toString());
+        DebianTool.Run r = promtool(MonitoringFiles.PROMETHEUS, "test", "rules", MonitoringFiles.RULE_TESTS.getFileName().toString());
         assertThat(r.code()).as("promtool test rules:\n" + r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS");
         // Every alert of the rules file has a test that expects it to fire and one that expects silence.
@@ -97,7 +78,7 @@ class AlertRulesIT {
                             .replaceFirst("^---\\s*", "").strip()).append('\n');
         }
         Path file = Files.writeString(dir.resolve("dashboard-queries.yaml"), rules);
-        Run r = promtool(dir, "check", "rules", file.getFileName().toString());
+        DebianTool.Run r = promtool(dir, "check", "rules", file.getFileName().toString());
         assertThat(r.code()).as("dashboard queries as recording rules:\n" + rules + "\n" + r.output()).isZero();
         assertThat(r.output()).contains("SUCCESS: " + queries.size() + " rules found");
     }

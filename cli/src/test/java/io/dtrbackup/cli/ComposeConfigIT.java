@@ -1,12 +1,7 @@
 package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,32 +12,25 @@ import org.junit.jupiter.api.Test;
  * rules; this is the check that Compose accepts it at all. No docker-compose: the test fails.
  */
 class ComposeConfigIT {
-    record Run(int code, String output) {
+    static DebianTool.Run compose(String... args) throws Exception {
+        return DebianTool.DOCKER_COMPOSE.run(DeployManifestsTest.DEPLOY,
+                concat("-f", DeployManifestsTest.DEPLOY.resolve("compose.yaml").toString(), args));
     }
 
-    static Run compose(String... args) throws Exception {
-        List<String> command = new java.util.ArrayList<>(List.of("docker-compose", "-f",
-                DeployManifestsTest.DEPLOY.resolve("compose.yaml").toString()));
-        command.addAll(List.of(args));
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return fail("docker-compose is not installed (" + e.getMessage() + "): apt-get install docker-compose, "
-                    + "or run deploy/setup-docker-engine.sh, which installs it");
-        }
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(2, TimeUnit.MINUTES)).as("docker-compose " + String.join(" ", args) + " finished").isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    private static String[] concat(String a, String b, String... rest) {
+        String[] all = new String[rest.length + 2];
+        all[0] = a;
+        all[1] = b;
+        System.arraycopy(rest, 0, all, 2, rest.length);
+        return all;
     }
 
     @Test
     void composeAcceptsTheFileWithEveryService() throws Exception {
-        Run check = compose("config", "-q");
+        DebianTool.Run check = compose("config", "-q");
         assertThat(check.code()).as("docker-compose config -q:%n%s", check.output()).isZero();
 
-        Run services = compose("config", "--services");
+        DebianTool.Run services = compose("config", "--services");
         assertThat(services.code()).as("docker-compose config --services:%n%s", services.output()).isZero();
         assertThat(services.output().lines().map(String::strip).filter(l -> !l.isEmpty()).toList())
                 .as("the services of deploy/compose.yaml")
