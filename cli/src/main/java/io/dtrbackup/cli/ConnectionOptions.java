@@ -1,6 +1,7 @@
 package io.dtrbackup.cli;
 
 import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.common.crypto.PassphraseConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -91,9 +92,9 @@ public final class ConnectionOptions {
                         CommonConfig.S3_STAGING_BUCKET.defaultValue()),
                 pick(backupBucket, env, CommonConfig.S3_BACKUP_BUCKET.envName(), fromFile.apply(ConnectionFile::backupBucket),
                         CommonConfig.S3_BACKUP_BUCKET.defaultValue()),
-                path(pick(str(passphrase.passphraseFile), env, "DTR_BACKUP_PASSPHRASE_FILE", fromFile.apply(ConnectionFile::passphraseFile), null)),
-                path(pick(str(passphrase.passphraseDir), env, "DTR_BACKUP_PASSPHRASE_DIR", fromFile.apply(ConnectionFile::passphraseDir), null)),
-                pick(passphrase.keyId, env, "DTR_BACKUP_ACTIVE_KEY_ID", fromFile.apply(ConnectionFile::activeKeyId), null),
+                path(pick(str(passphrase.passphraseFile), env, PassphraseConfig.PASSPHRASE_FILE.envName(), fromFile.apply(ConnectionFile::passphraseFile), null)),
+                path(pick(str(passphrase.passphraseDir), env, PassphraseConfig.PASSPHRASE_DIR.envName(), fromFile.apply(ConnectionFile::passphraseDir), null)),
+                pick(passphrase.keyId, env, PassphraseConfig.ACTIVE_KEY_ID.envName(), fromFile.apply(ConnectionFile::activeKeyId), null),
                 path(pick(null, env, CommonConfig.CLUSTERS_FILE.envName(), fromFile.apply(ConnectionFile::clustersFile), null)),
                 located.orElse(null));
     }
