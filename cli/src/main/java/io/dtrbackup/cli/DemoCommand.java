@@ -116,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
             Connection connection = stack.connection();
             ObjectStore store = connection.objectStore();
             BackupCompleted completed = (BackupCompleted) result.status().terminalEvent().orElseThrow();
-            Manifest manifest = new ManifestStore(store, connection.layout()).read(completed.manifestKey());
+            ManifestView manifest = new ManifestStore(store, connection.layout()).read(completed.manifestKey());
             pw.println();
             ShowCommand.render(manifest, stack.s3Endpoint(), connection.backupBucket(), pw);
             List<Path> copies = downloadCiphertexts(store, connection.backupBucket(), manifest, dir);
@@ -176,9 +176,9 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** Copies each ciphertext object, as stored, next to the demo's files: what the gpg check reads. */
-    static List<Path> downloadCiphertexts(ObjectStore store, String bucket, Manifest manifest, Path dir) throws IOException {
+    static List<Path> downloadCiphertexts(ObjectStore store, String bucket, ManifestView manifest, Path dir) throws IOException {
         List<Path> copies = new ArrayList<>();
-        for (Manifest.Artifact a : manifest.artifacts()) {
+        for (ManifestView.Artifact a : manifest.artifacts()) {
             if (!a.isStored()) {
                 continue;
             }
@@ -191,13 +191,13 @@ final class DemoCommand implements Callable<Integer> {
         return copies;
     }
 
-    static List<String> summary(String s3Endpoint, Path s3Dir, String bucket, Manifest manifest, List<Path> copies,
+    static List<String> summary(String s3Endpoint, Path s3Dir, String bucket, ManifestView manifest, List<Path> copies,
             DemoFiles files, boolean keep) {
         List<String> lines = new ArrayList<>();
         lines.add("Where the backup is:");
         lines.add("  S3 endpoint " + s3Endpoint + ", bucket " + bucket
                 + (keep ? " (files under " + s3Dir.resolve(bucket) + ")" : " (stopped now: the demo's store was temporary)"));
-        manifest.artifacts().stream().filter(Manifest.Artifact::isStored)
+        manifest.artifacts().stream().filter(ManifestView.Artifact::isStored)
                 .forEach(a -> lines.add("  s3://" + bucket + "/" + a.objectKey()));
         lines.add("  copies of the encrypted objects: " + files.dir());
         lines.add("");

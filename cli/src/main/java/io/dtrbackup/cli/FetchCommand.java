@@ -44,7 +44,7 @@ final class FetchCommand implements Callable<Integer> {
         Connection c = connection.resolve(passphrase);
         var passphrases = c.passphrases();
         var store = c.objectStore();
-        Manifest m = new ManifestStore(store, c.layout()).find(backupId, cluster)
+        ManifestView m = new ManifestStore(store, c.layout()).find(backupId, cluster)
                 .orElseThrow(() -> ShowCommand.notFound(backupId, c));
         PrintWriter pw = spec.commandLine().getOut();
         List<Fetcher.Fetched> files = new Fetcher(store, c.layout(), passphrases).fetch(m, out, overwrite,

@@ -45,10 +45,10 @@ final class Fetcher {
         this.passphrases = passphrases;
     }
 
-    List<Fetched> fetch(Manifest manifest, Path outDir, boolean overwrite, ProgressSink progress) throws IOException {
+    List<Fetched> fetch(ManifestView manifest, Path outDir, boolean overwrite, ProgressSink progress) throws IOException {
         Files.createDirectories(outDir);
         List<Fetched> done = new ArrayList<>();
-        for (Manifest.Artifact artifact : manifest.artifacts()) {
+        for (ManifestView.Artifact artifact : manifest.artifacts()) {
             if (!artifact.isStored()) {
                 continue; // skipped (external storage / --skip-images): nothing to fetch
             }
@@ -65,7 +65,7 @@ final class Fetcher {
         LongConsumer start(String kind, String name, long expectedBytes);
     }
 
-    Fetched fetchOne(Manifest.Artifact artifact, Path outDir, boolean overwrite, ProgressSink progress) throws IOException {
+    Fetched fetchOne(ManifestView.Artifact artifact, Path outDir, boolean overwrite, ProgressSink progress) throws IOException {
         Optional<ArtifactEncrypted> record = encryptedRecord(artifact.objectKey());
         String name = artifact.artifactName() != null ? artifact.artifactName()
                 : record.map(ArtifactEncrypted::artifactName).orElse(plainName(artifact.objectKey()));
@@ -157,7 +157,7 @@ final class Fetcher {
     }
 
     /** The restore procedure for fetched files, in the documented order. */
-    static List<String> restoreSteps(Manifest manifest, List<Fetched> files) {
+    static List<String> restoreSteps(ManifestView manifest, List<Fetched> files) {
         String version = manifest.dtrVersion() == null ? "<the backup's DTR version>" : manifest.dtrVersion();
         Path images = files.stream().filter(f -> f.kind().equals("IMAGES")).map(Fetched::file).findFirst().orElse(null);
         Path metadata = files.stream().filter(f -> f.kind().equals("METADATA")).map(Fetched::file).findFirst().orElse(null);

@@ -59,14 +59,14 @@ final class JsonOutput {
     /** {@code list}: the stored backups, newest first, and the manifests that could not be read. */
     record ListOutput(String schema, String bucket, String cluster, List<StoredBackup> backups,
             List<String> unreadableManifests) {
-        static ListOutput of(String bucket, String cluster, List<Manifest> manifests, List<String> problems) {
+        static ListOutput of(String bucket, String cluster, List<ManifestView> manifests, List<String> problems) {
             return new ListOutput(LIST, bucket, cluster, manifests.stream().map(StoredBackup::of).toList(), List.copyOf(problems));
         }
     }
 
     /** {@code show}: one stored backup. */
     record ShowOutput(String schema, String bucket, String s3Endpoint, StoredBackup backup) {
-        static ShowOutput of(String bucket, String s3Endpoint, Manifest m) {
+        static ShowOutput of(String bucket, String s3Endpoint, ManifestView m) {
             return new ShowOutput(SHOW, bucket, s3Endpoint, StoredBackup.of(m));
         }
     }
@@ -82,7 +82,7 @@ final class JsonOutput {
     record StoredBackup(String backupId, String clusterId, String status, Instant completedAt, String replicaId,
             String dtrVersion, String trigger, String manifestKey, long ciphertextBytes, List<StoredArtifact> artifacts,
             List<String> notIncluded) {
-        static StoredBackup of(Manifest m) {
+        static StoredBackup of(ManifestView m) {
             return new StoredBackup(m.backupId(), m.clusterId(), m.status(), instant(m.completedAt()), m.replicaId(),
                     m.dtrVersion(), m.trigger(), m.key(), m.totalCiphertextBytes(),
                     m.artifacts().stream().map(StoredArtifact::of).toList(), m.notes());
@@ -99,7 +99,7 @@ final class JsonOutput {
      */
     record StoredArtifact(String kind, boolean stored, String status, String artifactName, String objectKey,
             String keyId, String plaintextSha256, Long plaintextBytes, Long ciphertextBytes) {
-        static StoredArtifact of(Manifest.Artifact a) {
+        static StoredArtifact of(ManifestView.Artifact a) {
             return new StoredArtifact(a.kind(), a.isStored(), a.status(), a.artifactName(), a.objectKey(), a.keyId(),
                     a.plaintextSha256(), size(a.plaintextSize()), size(a.ciphertextSize()));
         }

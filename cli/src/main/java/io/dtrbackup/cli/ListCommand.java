@@ -32,7 +32,7 @@ final class ListCommand implements Callable<Integer> {
     public Integer call() {
         Connection c = connection.resolve();
         List<String> problems = new ArrayList<>();
-        List<Manifest> manifests = new ManifestStore(c.objectStore(), c.layout()).list(cluster, problems);
+        List<ManifestView> manifests = new ManifestStore(c.objectStore(), c.layout()).list(cluster, problems);
         if (output.json()) {
             output.print(JsonOutput.ListOutput.of(c.backupBucket(), cluster, manifests, problems));
         } else {
@@ -41,13 +41,13 @@ final class ListCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    static void render(List<Manifest> manifests, List<String> problems, PrintWriter out) {
+    static void render(List<ManifestView> manifests, List<String> problems, PrintWriter out) {
         if (manifests.isEmpty()) {
             out.println("no backups found" + (problems.isEmpty() ? "" : " that could be read"));
         } else {
             out.println(String.format(Locale.ROOT, "%-32s %-16s %-21s %-8s %-10s %10s  %s", "BACKUP", "CLUSTER",
                     "COMPLETED", "DTR", "STATUS", "SIZE", "ARTIFACTS"));
-            for (Manifest m : manifests) {
+            for (ManifestView m : manifests) {
                 out.println(String.format(Locale.ROOT, "%-32s %-16s %-21s %-8s %-10s %10s  %s", m.backupId(),
                         m.clusterId(), shortTime(m.completedAt()), nz(m.dtrVersion()), nz(m.status()),
                         Render.bytes(m.totalCiphertextBytes()),

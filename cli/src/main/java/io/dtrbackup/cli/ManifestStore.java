@@ -22,8 +22,8 @@ final class ManifestStore {
     }
 
     /** Every manifest, optionally of one cluster, newest backup first. Unreadable ones are reported, not fatal. */
-    List<Manifest> list(String clusterId, List<String> problems) {
-        List<Manifest> manifests = new ArrayList<>();
+    List<ManifestView> list(String clusterId, List<String> problems) {
+        List<ManifestView> manifests = new ArrayList<>();
         for (ObjectInfo info : listKeys(clusterId == null ? "" : BackupLayout.clusterPrefix(clusterId))) {
             if (!info.key().endsWith("/" + BackupLayout.MANIFEST)) {
                 continue;
@@ -34,12 +34,12 @@ final class ManifestStore {
                 problems.add(info.key() + ": " + e.getMessage());
             }
         }
-        manifests.sort(Comparator.comparing((Manifest m) -> String.valueOf(m.completedAt())).reversed());
+        manifests.sort(Comparator.comparing((ManifestView m) -> String.valueOf(m.completedAt())).reversed());
         return manifests;
     }
 
     /** The manifest of a backup, looked up by ID across clusters (or in one). */
-    Optional<Manifest> find(String backupId, String clusterId) {
+    Optional<ManifestView> find(String backupId, String clusterId) {
         if (clusterId != null) {
             String key = layout.manifestKey(clusterId, backupId);
             return store.exists(layout.backupBucket(), key) ? Optional.of(readOrFail(key)) : Optional.empty();
@@ -57,13 +57,13 @@ final class ManifestStore {
         return listKeys(BackupLayout.backupPrefix(clusterId, backupId));
     }
 
-    Manifest read(String key) throws IOException {
+    ManifestView read(String key) throws IOException {
         try (InputStream in = store.get(layout.backupBucket(), key)) {
-            return Manifest.parse(key, in);
+            return ManifestView.parse(key, in);
         }
     }
 
-    private Manifest readOrFail(String key) {
+    private ManifestView readOrFail(String key) {
         try {
             return read(key);
         } catch (IOException e) {

@@ -42,7 +42,7 @@ final class ShowCommand implements Callable<Integer> {
                     + "(the CLI's stable shape) exclude each other: pick one");
         }
         Connection c = connection.resolve();
-        Manifest m = new ManifestStore(c.objectStore(), c.layout()).find(backupId, cluster)
+        ManifestView m = new ManifestStore(c.objectStore(), c.layout()).find(backupId, cluster)
                 .orElseThrow(() -> notFound(backupId, c));
         PrintWriter out = spec.commandLine().getOut();
         if (output.json()) {
@@ -50,7 +50,13 @@ final class ShowCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         if (json) {
-            out.println(m.json().toPrettyString());
+            // the object's own bytes: a field this CLI does not know is shown too
+            try (java.io.InputStream in = c.objectStore().get(c.backupBucket(), m.key())) {
+                out.println(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip());
+            } catch (java.io.IOException e) {
+                throw new CliException("cannot read " + m.key() + " from bucket " + c.backupBucket() + ": "
+                        + e.getMessage());
+            }
         } else {
             render(m, c.s3Endpoint(), c.backupBucket(), out);
         }
@@ -64,7 +70,7 @@ final class ShowCommand implements Callable<Integer> {
                 + "see './dtr-backup list' and './dtr-backup watch'");
     }
 
-    static void render(Manifest m, String endpoint, String bucket, PrintWriter out) {
+    static void render(ManifestView m, String endpoint, String bucket, PrintWriter out) {
         out.println("backup     " + m.backupId());
         out.println("cluster    " + m.clusterId());
         out.println("status     " + (m.status() == null ? "-" : m.status()));
@@ -76,7 +82,7 @@ final class ShowCommand implements Callable<Integer> {
         }
         out.println("manifest   s3://" + bucket + "/" + m.key() + "  (" + endpoint + ")");
         out.println("artifacts");
-        for (Manifest.Artifact a : m.artifacts()) {
+        for (ManifestView.Artifact a : m.artifacts()) {
             out.println("  " + a.kind().toLowerCase(java.util.Locale.ROOT) + (a.status() == null ? "" : "  " + a.status()));
             if (a.artifactName() != null) {
                 out.println("    file       " + a.artifactName());

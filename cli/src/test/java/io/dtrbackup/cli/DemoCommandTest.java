@@ -58,7 +58,7 @@ class DemoCommandTest {
     void theSummaryPrintsAPasteableGpgCheckPerObject() throws Exception {
         DemoFiles files = DemoFiles.write(tmp, "demo", "unix:///var/run/docker.sock", SimulatedUcp.random(), "p",
                 Duration.ofHours(26));
-        Manifest m = Manifest.parse("demo/bk-1/manifest.json", new java.io.ByteArrayInputStream("""
+        ManifestView m = ManifestView.parse("demo/bk-1/manifest.json", new java.io.ByteArrayInputStream("""
                 {"backupId": "bk-1", "clusterId": "demo", "artifacts": [
                   {"kind": "METADATA", "objectKey": "demo/bk-1/dtr-metadata-2.9.4-backup-20261125-02_00_00.tar.gpg"},
                   {"kind": "IMAGES", "objectKey": "demo/bk-1/dtr-image-backup-20261125-02_00_00.tar.gpg"}]}

@@ -61,14 +61,14 @@ class FetcherTest {
         store.put("backups", key, new ByteArrayInputStream(bytes), bytes.length, Map.of(), "application/octet-stream");
     }
 
-    private Manifest manifest(String sha) throws Exception {
+    private ManifestView manifest(String sha) throws Exception {
         String json = """
                 {"formatVersion": 1, "backupId": "%s", "clusterId": "%s", "dtrVersion": "2.9.4", "someFutureField": {"x": 1},
                  "artifacts": [{"kind": "IMAGES", "artifactName": "%s", "objectKey": "%s", "keyId": "key-1",
                                 "plaintextSha256": "%s", "plaintextSize": %d},
                                {"kind": "METADATA", "status": "SKIPPED"}]}
                 """.formatted(BACKUP, CLUSTER, NAME, objectKey, sha, plaintext.length);
-        return Manifest.parse(layout.manifestKey(CLUSTER, BACKUP), new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
+        return ManifestView.parse(layout.manifestKey(CLUSTER, BACKUP), new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String sha256(byte[] bytes) throws Exception {
@@ -156,9 +156,9 @@ class FetcherTest {
 
     @Test
     void theManifestViewToleratesUnknownFieldsAndSkippedArtifacts() throws Exception {
-        Manifest m = manifest(sha256(plaintext));
+        ManifestView m = manifest(sha256(plaintext));
         assertThat(m.backupId()).isEqualTo(BACKUP);
-        assertThat(m.artifacts()).extracting(Manifest.Artifact::kind).containsExactly("IMAGES", "METADATA");
+        assertThat(m.artifacts()).extracting(ManifestView.Artifact::kind).containsExactly("IMAGES", "METADATA");
         assertThat(m.artifacts().get(1).isStored()).isFalse();
         assertThat(m.artifacts().get(0).plaintextSize()).isEqualTo(plaintext.length);
     }

@@ -35,14 +35,14 @@ class JsonOutputTest {
     static final Instant NOW = Instant.parse("2026-11-25T12:00:00Z");
     static final String BACKUP = "bk-20261125T020000Z-3fa1c2d4";
 
-    static Manifest manifest(String json) throws IOException {
+    static ManifestView manifest(String json) throws IOException {
         JsonNode node = JSON.readTree(json);
-        return Manifest.parse(node.get("clusterId").asText() + "/" + node.get("backupId").asText() + "/manifest.json",
+        return ManifestView.parse(node.get("clusterId").asText() + "/" + node.get("backupId").asText() + "/manifest.json",
                 new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)));
     }
 
     /** A manifest as verify-service writes it (docs/services/verify-service.md), trimmed to what the CLI reads. */
-    static Manifest completed() throws IOException {
+    static ManifestView completed() throws IOException {
         return manifest("""
                 {"formatVersion": 1, "backupId": "bk-20261125T020000Z-3fa1c2d4", "clusterId": "prod-eu-1",
                  "replicaId": "a1640e1c15b6", "node": "node-1", "dtrVersion": "2.9.4", "trigger": "SCHEDULE",
@@ -63,7 +63,7 @@ class JsonOutputTest {
     }
 
     /** Image content on external storage: the images artifact was skipped, with a reason. */
-    static Manifest metadataOnly() throws IOException {
+    static ManifestView metadataOnly() throws IOException {
         return manifest("""
                 {"formatVersion": 1, "backupId": "bk-20261124T020000Z-77aa01bc", "clusterId": "prod-us-2",
                  "replicaId": "0b1c2d3e4f5a", "dtrVersion": "2.8.13", "trigger": "MANUAL",

@@ -1,14 +1,13 @@
 package io.dtrbackup.verify;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.clusters.ClusterSpec;
 import io.dtrbackup.common.events.BackupCompleted;
 import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.BackupFailed;
 import io.dtrbackup.common.events.ClusterBackupRecorded;
-import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.EventIds;
+import io.dtrbackup.common.manifest.Manifest;
 import io.dtrbackup.common.metrics.PipelineMeters;
 import io.dtrbackup.common.status.BackupOutcome;
 import io.dtrbackup.common.status.BackupStatus;
@@ -38,7 +37,6 @@ import org.slf4j.LoggerFactory;
  */
 final class BackupFinisher {
     private static final Logger LOG = LoggerFactory.getLogger(BackupFinisher.class);
-    private static final ObjectMapper JSON = EventCodec.mapper();
 
     /** Publishes an event and waits for the broker's ack. */
     @FunctionalInterface
@@ -76,8 +74,8 @@ final class BackupFinisher {
         String key = layout.manifestKey(cluster, backup);
         Manifest manifest = readManifest(cluster, backup).orElse(null);
         if (manifest == null) {
-            manifest = Manifest.of(status, layout, Instant.now());
-            byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
+            manifest = ManifestBuilder.of(status, layout, Instant.now());
+            byte[] json = manifest.toJson();
             store.put(layout.backupBucket(), key, new ByteArrayInputStream(json), json.length,
                     Map.of("backup-id", backup, "format-version", String.valueOf(Manifest.FORMAT_VERSION)),
                     "application/json");
@@ -150,7 +148,7 @@ final class BackupFinisher {
             return Optional.empty();
         }
         try (InputStream in = store.get(layout.backupBucket(), key)) {
-            return Optional.of(JSON.readValue(in, Manifest.class));
+            return Optional.of(Manifest.read(in));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + key + ": " + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.BackupReverified;
 import io.dtrbackup.common.events.EventIds;
 import io.dtrbackup.common.events.VerifyRequested;
+import io.dtrbackup.common.manifest.Manifest;
 import io.dtrbackup.common.metrics.PipelineMeters;
 import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.ObjectStore;
@@ -53,7 +54,7 @@ final class Reverifier {
                     + "or retention removed it)");
         }
         for (Manifest.Artifact a : manifest.map(Manifest::artifacts).orElse(List.of())) {
-            VerificationResult r = verifier.verify(backup, cluster, manifest.get().expectation(a), true, n -> { });
+            VerificationResult r = verifier.verify(backup, cluster, Expectation.of(manifest.get(), a), true, n -> { });
             events.add(VerifyVerticle.toEvent(r, backup, cluster, request.eventId()));
             if (!r.verified()) {
                 problems.add(a.kind().id() + ": " + r.reason());

@@ -21,6 +21,7 @@ import io.dtrbackup.common.events.EventIds;
 import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.events.StorageKind;
 import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.common.manifest.Manifest;
 import io.dtrbackup.common.status.BackupOutcome;
 import io.dtrbackup.common.status.BackupStatus;
 import io.dtrbackup.common.store.BackupLayout;

@@ -22,6 +22,7 @@ import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.events.StorageKind;
 import io.dtrbackup.common.events.Trigger;
 import io.dtrbackup.common.events.VerifyRequested;
+import io.dtrbackup.common.manifest.Manifest;
 import io.dtrbackup.common.service.ServiceLauncher;
 import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
