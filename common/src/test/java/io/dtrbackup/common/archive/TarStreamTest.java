@@ -1,4 +1,4 @@
-package io.dtrbackup.image.archive;
+package io.dtrbackup.common.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,7 +53,7 @@ class TarStreamTest {
         }
         assertThat(reader.next()).isNull();
 
-        // Commons Compress (the verifier's reader) agrees on what matters to it.
+        // Commons Compress, an independent reader, agrees on what matters to it.
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar.toByteArray()),
                 StandardCharsets.UTF_8.name())) {
             for (TarMember m : members) {
