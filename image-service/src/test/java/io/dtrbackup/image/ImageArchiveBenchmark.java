@@ -2,9 +2,9 @@ package io.dtrbackup.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dtrbackup.common.docker.DockerEngine;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.image.archive.VolumeArchiver;
-import io.dtrbackup.image.docker.DockerEngine;
 import io.dtrbackup.image.docker.RegistryVolume;
 import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.DockerExtension;

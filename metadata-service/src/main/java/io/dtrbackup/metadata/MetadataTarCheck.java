@@ -1,13 +1,13 @@
 package io.dtrbackup.metadata;
 
 import io.dtrbackup.common.archive.TarListing;
+import io.dtrbackup.common.archive.TarMember;
+import io.dtrbackup.common.archive.TarStreamReader;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Walks a {@code docker/dtr backup} tar as it streams past and says whether it is a complete
@@ -45,11 +45,10 @@ final class MetadataTarCheck {
         String problem = null;
         String expectedPrefix = "dtr-backup-v" + dtrVersion;
         try {
-            TarArchiveInputStream tar = new TarArchiveInputStream(raw);
-            TarArchiveEntry entry;
-            byte[] skipBuffer = new byte[64 * 1024];
-            while ((entry = tar.getNextEntry()) != null) {
-                String name = entry.getName();
+            TarStreamReader tar = new TarStreamReader(raw);
+            TarMember entry;
+            while ((entry = nextOrEnd(tar)) != null) {
+                String name = entry.name();
                 listing.add(name);
                 if (problem == null) {
                     if (top == null) {
@@ -75,9 +74,7 @@ final class MetadataTarCheck {
                 }
                 // Entry data is read through so the walk reaches the next header (and a cut-off
                 // entry shows up as "truncated").
-                while (tar.read(skipBuffer) >= 0) {
-                    // discard
-                }
+                tar.skipData();
             }
             if (problem == null) {
                 problem = structureProblem(listing.entryCount(), raw, top, rethink, tables);
@@ -98,6 +95,18 @@ final class MetadataTarCheck {
             problem = "the tar is " + raw.total + " bytes, not a whole number of 512-byte blocks";
         }
         return new Result(raw.total, listing.entryCount(), listing.sha256(), top, Set.copyOf(tables), problem);
+    }
+
+    /**
+     * The next entry, or null at the end of the entries: also where the stream stops without the
+     * end-of-archive blocks, which the tail check then reports as a cut-off output.
+     */
+    private static TarMember nextOrEnd(TarStreamReader tar) throws IOException {
+        try {
+            return tar.next();
+        } catch (TarStreamReader.MissingEndException e) {
+            return null;
+        }
     }
 
     private static String structureProblem(long entries, TailTrackingInputStream raw, String top, boolean rethink,

@@ -98,6 +98,17 @@ class MetadataTarCheckTest {
     }
 
     @Test
+    void aStreamStoppingWhereAHeaderBelongsIsJudgedByItsEntriesAndItsTail() throws IOException {
+        byte[] bytes = DtrMetadataTar.bytes("2.9.4", true, false, false, 0);
+        byte[] cut = Arrays.copyOf(bytes, bytes.length - 1024);
+        assertThat(check(cut, "2.9.4").problem()).isEqualTo(
+                "the tar has no end-of-archive marker (two zero blocks): the output was cut off");
+        byte[] shortText = "FATA[0000] no such host\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(check(shortText, "2.9.4").problem()).isEqualTo(
+                "the output is not a tar or holds no entries (" + shortText.length + " bytes)");
+    }
+
+    @Test
     void rejectsAMissingPropertiesTable() throws IOException {
         byte[] bytes = tar("dtr-backup-v2.9.4/", "dtr-backup-v2.9.4/rethink/", "dtr-backup-v2.9.4/rethink/tags/",
                 "dtr-backup-v2.9.4/rethink/tags/0");

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.dtrbackup.common.archive.TarListing;
+import io.dtrbackup.common.archive.TarMember;
+import io.dtrbackup.common.archive.TarStreamReader;
 import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.verify.openpgp.PlaintextConsumer;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -20,8 +21,6 @@ import java.util.Set;
 import java.util.function.LongConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * Walks a decrypted artifact's tar in memory, streaming (the decryptor hashes the plaintext
@@ -57,10 +56,12 @@ final class TarInspector implements PlaintextConsumer<TarReport> {
         byte[] buf = new byte[1 << 18];
         MessageDigest blobDigest = sha256();
         try {
-            TarArchiveInputStream tar = new TarArchiveInputStream(hashed, StandardCharsets.UTF_8.name());
-            TarArchiveEntry entry;
-            while ((entry = tar.getNextEntry()) != null) {
-                String name = entry.getName();
+            TarStreamReader tar = new TarStreamReader(hashed);
+            TarMember entry;
+            while ((entry = nextOrEnd(tar)) != null) {
+                String name = entry.name();
+                // Everything but a folder counts as a file here: links and devices carry no data.
+                boolean file = !entry.isDirectory();
                 listing.add(name);
                 if (top == null) {
                     int slash = name.indexOf('/');
@@ -70,21 +71,22 @@ final class TarInspector implements PlaintextConsumer<TarReport> {
                     Matcher m = TABLE.matcher(name);
                     if (m.matches()) {
                         tables.add(m.group(1));
-                        if (entry.isFile() && !m.group(2).isEmpty()) {
+                        if (file && !m.group(2).isEmpty()) {
                             documents++;
-                            String bad = parseJson(tar);
+                            String bad = parseJson(tar.data());
                             if (bad != null) {
                                 add(problems, "document does not parse as JSON: " + name + " (" + bad + ")");
                             }
                         }
                     }
-                } else if (entry.isFile()) {
+                } else if (file) {
                     Matcher m = BLOB.matcher(name);
                     if (m.find() && m.group(2).startsWith(m.group(1))) {
                         blobs++;
                         blobDigest.reset();
+                        InputStream data = tar.data();
                         int n;
-                        while ((n = tar.read(buf)) >= 0) {
+                        while ((n = data.read(buf)) >= 0) {
                             blobDigest.update(buf, 0, n);
                         }
                         String actual = HexFormat.of().formatHex(blobDigest.digest());
@@ -94,9 +96,7 @@ final class TarInspector implements PlaintextConsumer<TarReport> {
                         }
                     }
                 }
-                while (tar.read(buf) >= 0) {
-                    // the rest of the entry still counts for the plaintext digest
-                }
+                tar.skipData(); // the rest of the entry still counts for the plaintext digest
             }
         } catch (IOException e) {
             // a damaged archive; if the decryption itself failed, the decryptor reports that instead
@@ -107,6 +107,18 @@ final class TarInspector implements PlaintextConsumer<TarReport> {
         }
         return new TarReport(hashed.count(), listing.entryCount(), listing.sha256(), top,
                 List.copyOf(tables), documents, blobs, problems);
+    }
+
+    /**
+     * The next entry, or null at the end of the entries, also where the plaintext stops without the
+     * end-of-archive blocks (every entry before is whole; the plaintext digest judges the rest).
+     */
+    private static TarMember nextOrEnd(TarStreamReader tar) throws IOException {
+        try {
+            return tar.next();
+        } catch (TarStreamReader.MissingEndException e) {
+            return null;
+        }
     }
 
     private static void add(List<String> problems, String problem) {
@@ -142,7 +154,7 @@ final class TarInspector implements PlaintextConsumer<TarReport> {
         }
     }
 
-    /** Counts what passes, skips included (Commons Compress skips padding: read it instead). */
+    /** Counts what passes, skips included (a skip is read through, so it is counted and hashed). */
     static final class CountingInputStream extends FilterInputStream {
         private final LongConsumer progress;
         private final byte[] skipBuffer = new byte[8192];

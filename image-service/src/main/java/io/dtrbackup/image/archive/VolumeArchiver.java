@@ -3,7 +3,7 @@ package io.dtrbackup.image.archive;
 import io.dtrbackup.common.archive.BoundedPipe;
 import io.dtrbackup.common.archive.DigestingInputStream;
 import io.dtrbackup.common.archive.TarListing;
-import io.dtrbackup.image.docker.DockerEngine;
+import io.dtrbackup.common.docker.DockerEngine;
 import io.dtrbackup.image.docker.RegistryVolume;
 import java.io.IOException;
 import java.io.InputStream;

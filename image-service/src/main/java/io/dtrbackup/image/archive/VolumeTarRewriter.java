@@ -1,6 +1,9 @@
 package io.dtrbackup.image.archive;
 
+import io.dtrbackup.common.archive.PosixHeaderWriter;
 import io.dtrbackup.common.archive.TarListing;
+import io.dtrbackup.common.archive.TarMember;
+import io.dtrbackup.common.archive.TarStreamReader;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

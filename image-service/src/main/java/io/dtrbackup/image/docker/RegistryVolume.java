@@ -1,6 +1,8 @@
 package io.dtrbackup.image.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dtrbackup.common.docker.DockerApiException;
+import io.dtrbackup.common.docker.DockerEngine;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

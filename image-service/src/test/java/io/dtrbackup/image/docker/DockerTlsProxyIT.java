@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.dtrbackup.common.clusters.ClusterSpec;
+import io.dtrbackup.common.docker.DockerApiException;
+import io.dtrbackup.common.docker.DockerEngine;
 import io.dtrbackup.image.archive.VolumeArchiver;
 import io.dtrbackup.testsupport.DockerExtension;
 import io.dtrbackup.testsupport.DtrSimulator;

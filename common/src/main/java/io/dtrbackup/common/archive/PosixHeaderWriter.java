@@ -1,4 +1,4 @@
-package io.dtrbackup.image.archive;
+package io.dtrbackup.common.archive;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -15,8 +15,8 @@ import java.util.Arrays;
  * come in GNU tar's order. No atime/ctime/xattr records. Written without Commons Compress, whose
  * ustar name truncation re-encodes a long name once per dropped character.
  */
-final class PosixHeaderWriter {
-    static final int BLOCK = 512;
+public final class PosixHeaderWriter {
+    public static final int BLOCK = 512;
     private static final int NAME = 0;
     private static final int NAME_LEN = 100;
     private static final int MODE = 100;
@@ -42,7 +42,7 @@ final class PosixHeaderWriter {
     private final Records records = new Records();
 
     /** The bytes of the last {@link #format}; valid until the next call. */
-    byte[] array() {
+    public byte[] array() {
         return out;
     }
 
@@ -50,7 +50,7 @@ final class PosixHeaderWriter {
      * Formats the headers of {@code m} (an extended header when needed, then the ustar header)
      * and returns their length in {@link #array()}, a multiple of 512.
      */
-    int format(TarMember m) {
+    public int format(TarMember m) {
         records.clear();
         byte[] name = m.name().getBytes(StandardCharsets.UTF_8);
         byte[] link = m.linkName() == null ? null : m.linkName().getBytes(StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package io.dtrbackup.image.docker;
+package io.dtrbackup.common.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

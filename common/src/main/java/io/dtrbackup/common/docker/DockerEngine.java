@@ -1,10 +1,9 @@
-package io.dtrbackup.image.docker;
+package io.dtrbackup.common.docker;
 
 import io.dtrbackup.common.archive.BulkInputStream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dtrbackup.common.clusters.ClusterSpec;
-import io.dtrbackup.common.docker.DockerClients;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.dtrbackup.image.archive;
+package io.dtrbackup.common.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -53,7 +53,7 @@ class TarStreamTest {
         }
         assertThat(reader.next()).isNull();
 
-        // Commons Compress (the verifier's reader) agrees on what matters to it.
+        // Commons Compress, an independent reader, agrees on what matters to it.
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar.toByteArray()),
                 StandardCharsets.UTF_8.name())) {
             for (TarMember m : members) {
@@ -139,6 +139,87 @@ class TarStreamTest {
         fixChecksum(sparse);
         assertThatThrownBy(() -> new TarStreamReader(new ByteArrayInputStream(sparse)).next())
                 .hasMessageContaining("unsupported tar entry type 'S'");
+    }
+
+    @Test
+    void aStreamStoppingWhereAHeaderBelongsMissesOnlyTheEndUnlessAnExtendedHeaderWaits() throws IOException {
+        PosixHeaderWriter writer = new PosixHeaderWriter();
+        int n = writer.format(member("a/" + "x".repeat(150), TarMember.REGULAR, 0644, 0, null));
+        byte[] member = Arrays.copyOf(writer.array(), n); // extended header, then the ustar header
+        assertThat(n).isEqualTo(3 * 512);
+
+        TarStreamReader atBoundary = new TarStreamReader(new ByteArrayInputStream(member));
+        atBoundary.next();
+        atBoundary.skipData();
+        assertThatThrownBy(atBoundary::next).isInstanceOf(TarStreamReader.MissingEndException.class)
+                .hasMessageContaining("end-of-archive");
+        byte[] insideHeader = Arrays.copyOf(member, member.length + 100);
+        Arrays.fill(insideHeader, member.length, insideHeader.length, (byte) 'x');
+        TarStreamReader cutHeader = new TarStreamReader(new ByteArrayInputStream(insideHeader));
+        cutHeader.next();
+        cutHeader.skipData();
+        assertThatThrownBy(cutHeader::next).isInstanceOf(TarStreamReader.MissingEndException.class)
+                .hasMessageContaining("inside a header");
+        assertThatThrownBy(() -> new TarStreamReader(new ByteArrayInputStream(new byte[0])).next())
+                .isInstanceOf(TarStreamReader.MissingEndException.class);
+        // An extended header whose member never comes: damage, not just a missing end.
+        byte[] orphan = Arrays.copyOf(member, 2 * 512);
+        assertThatThrownBy(() -> new TarStreamReader(new ByteArrayInputStream(orphan)).next())
+                .isInstanceOf(EOFException.class).isNotInstanceOf(TarStreamReader.MissingEndException.class);
+    }
+
+    @Test
+    void aFolderNamedWithoutItsSlashGetsItUnlessAPaxPathNamesIt() throws IOException {
+        String longFolder = "d/" + "y".repeat(150);
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        PosixHeaderWriter writer = new PosixHeaderWriter();
+        tar.write(writer.array(), 0, writer.format(member("d", TarMember.DIRECTORY, 0755, 0, null)));
+        tar.write(writer.array(), 0, writer.format(member(longFolder, TarMember.DIRECTORY, 0755, 0, null)));
+        tar.write(new byte[1024]);
+        TarStreamReader reader = new TarStreamReader(new ByteArrayInputStream(tar.toByteArray()));
+        assertThat(reader.next().name()).isEqualTo("d/");
+        reader.skipData();
+        assertThat(reader.next().name()).isEqualTo(longFolder);
+        reader.skipData();
+        assertThat(reader.next()).isNull();
+    }
+
+    @Test
+    void dataIsReadAsAStreamThatEndsWithTheMember() throws IOException {
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        PosixHeaderWriter writer = new PosixHeaderWriter();
+        for (String name : List.of("a/one", "a/two")) {
+            tar.write(writer.array(), 0, writer.format(member(name, TarMember.REGULAR, 0644, 5, null)));
+            tar.write((name.substring(2) + "!!").getBytes(StandardCharsets.US_ASCII));
+            tar.write(new byte[TarStreamReader.padding(5)]);
+        }
+        tar.write(new byte[1024]);
+        TarStreamReader reader = new TarStreamReader(new ByteArrayInputStream(tar.toByteArray()));
+        reader.next();
+        assertThat(new String(reader.data().readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("one!!");
+        reader.skipData();
+        reader.next();
+        assertThat(reader.data().readNBytes(2)).isEqualTo("tw".getBytes(StandardCharsets.US_ASCII));
+        reader.skipData(); // the unread rest and the padding
+        assertThat(reader.next()).isNull();
+        assertThat(reader.offset()).isEqualTo(tar.size());
+    }
+
+    @Test
+    void aPaxNumberTooLargeForItsFieldIsAnIoError() throws IOException {
+        PosixHeaderWriter writer = new PosixHeaderWriter();
+        int n = writer.format(member("a/" + "x".repeat(150), TarMember.REGULAR, 0644, 0, null));
+        byte[] header = Arrays.copyOf(writer.array(), n);
+        byte[] record = "34 size=9999999999999999999999999\n".getBytes(StandardCharsets.US_ASCII);
+        assertThat(record).hasSize(34);
+        byte[] tar = new byte[3 * 512];
+        System.arraycopy(header, 0, tar, 0, 512);
+        System.arraycopy(String.format("%011o", record.length).getBytes(StandardCharsets.US_ASCII), 0, tar, 124, 11);
+        fixChecksum(tar);
+        System.arraycopy(record, 0, tar, 512, record.length);
+        System.arraycopy(header, 2 * 512, tar, 2 * 512, 512);
+        assertThatThrownBy(() -> new TarStreamReader(new ByteArrayInputStream(tar)).next())
+                .isInstanceOf(IOException.class).hasMessageContaining("bad PAX size");
     }
 
     private static void fixChecksum(byte[] block) {

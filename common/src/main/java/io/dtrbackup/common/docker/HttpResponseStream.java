@@ -1,7 +1,7 @@
-package io.dtrbackup.image.docker;
+package io.dtrbackup.common.docker;
 
 import io.dtrbackup.common.archive.BulkInputStream;
-import io.dtrbackup.image.archive.DirectTransfer;
+import io.dtrbackup.common.archive.DirectTransfer;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package io.dtrbackup.image.archive;
+package io.dtrbackup.common.archive;
 
 import java.io.IOException;
 import java.io.OutputStream;

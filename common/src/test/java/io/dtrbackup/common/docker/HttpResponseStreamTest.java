@@ -1,9 +1,9 @@
-package io.dtrbackup.image.docker;
+package io.dtrbackup.common.docker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dtrbackup.image.archive.DirectTransfer;
+import io.dtrbackup.common.archive.DirectTransfer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

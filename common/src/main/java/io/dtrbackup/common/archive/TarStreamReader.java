@@ -1,4 +1,4 @@
-package io.dtrbackup.image.archive;
+package io.dtrbackup.common.archive;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -15,11 +15,14 @@ import java.util.Map;
  * Reads a tar stream header by header: ustar (name prefix), GNU ({@code L}/{@code K} long names,
  * base-256 numbers) and PAX ({@code x}, {@code g}: path, linkpath, size, uid, gid, uname,
  * gname, mtime; other keys such as atime/ctime/xattrs are dropped). After a member with data the
- * caller passes it on with {@link #transferData} or drops it with {@link #skipData}. Only
- * metadata is held in memory (extended headers up to 1 MiB). The end of the archive (a zero
- * block) must be present: a stream that simply stops is a truncated archive.
+ * caller passes it on with {@link #transferData}, reads it through {@link #data}, or drops it with
+ * {@link #skipData}. Only metadata is held in memory (extended headers up to 1 MiB). The end of
+ * the archive (a zero block) must be present: a stream that simply stops is a truncated archive
+ * ({@link MissingEndException}, which a caller that judges the end itself may take as the end).
+ * A folder's name ends with '/' even where its ustar header or GNU long name leaves it off; a PAX
+ * {@code path} is taken as written.
  */
-final class TarStreamReader {
+public final class TarStreamReader {
     private static final int BLOCK = 512;
     private static final int MAX_META = 1 << 20;
     private static final byte[] EMPTY = new byte[0];
@@ -33,22 +36,33 @@ final class TarStreamReader {
     private long pendingData;
     private int pendingPadding;
 
-    TarStreamReader(InputStream in) {
+    /**
+     * The stream ended where the next header (or the end-of-archive block) should begin, or inside
+     * that header, with no extended header waiting for its member: every member so far is whole,
+     * only the end-of-archive block is missing.
+     */
+    public static final class MissingEndException extends EOFException {
+        MissingEndException(String message) {
+            super(message);
+        }
+    }
+
+    public TarStreamReader(InputStream in) {
         this.in = in;
         this.direct = in instanceof DirectTransfer d ? d : null;
     }
 
     /** Bytes of the stream consumed so far (for messages). */
-    long offset() {
+    public long offset() {
         return offset;
     }
 
     /**
      * The next member, or null at the end-of-archive block (the rest of the stream is then read
-     * and dropped). Throws {@link EOFException} when the stream ends without that block (the
-     * message says "empty" when it ends before the first byte).
+     * and dropped). Throws {@link MissingEndException} when the stream ends without that block
+     * (the message says "empty" when it ends before the first byte).
      */
-    TarMember next() throws IOException {
+    public TarMember next() throws IOException {
         if (pendingData != 0 || pendingPadding != 0) {
             throw new IllegalStateException("the data of the previous member was not consumed");
         }
@@ -57,9 +71,18 @@ final class TarStreamReader {
         byte[] longLink = null;
         while (true) {
             long headerAt = offset;
-            if (!readBlock()) {
-                throw new EOFException(headerAt == 0 ? "the archive is empty"
-                        : "the archive ends at byte " + headerAt + " without its end-of-archive block (truncated)");
+            boolean whole;
+            try {
+                whole = readBlock();
+            } catch (EOFException insideHeader) {
+                throw pax == null && longName == null && longLink == null
+                        ? new MissingEndException(insideHeader.getMessage()) : insideHeader;
+            }
+            if (!whole) {
+                String message = headerAt == 0 ? "the archive is empty"
+                        : "the archive ends at byte " + headerAt + " without its end-of-archive block (truncated)";
+                throw pax == null && longName == null && longLink == null
+                        ? new MissingEndException(message) : new EOFException(message);
             }
             if (isZero(block)) {
                 if (pax != null || longName != null || longLink != null) {
@@ -96,7 +119,7 @@ final class TarStreamReader {
     }
 
     /** Writes the current member's data to {@code out} (exactly its size) and skips its padding. */
-    void transferData(OutputStream out) throws IOException {
+    public void transferData(OutputStream out) throws IOException {
         long n = pendingData;
         pendingData = 0;
         if (direct != null) {
@@ -117,8 +140,42 @@ final class TarStreamReader {
         skipPadding();
     }
 
-    /** Drops the current member's data (a link or folder that carries some) and its padding. */
-    void skipData() throws IOException {
+    /**
+     * The current member's data as a stream that ends after its size; valid until
+     * {@link #skipData}, which must follow (it drops what was not read, and the padding).
+     */
+    public InputStream data() {
+        return new InputStream() {
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (pendingData == 0) {
+                    return -1;
+                }
+                if (len == 0) {
+                    return 0;
+                }
+                int k = in.read(b, off, (int) Math.min(len, pendingData));
+                if (k < 0) {
+                    throw new EOFException("the archive ends inside an entry (" + pendingData + " bytes missing)");
+                }
+                offset += k;
+                pendingData -= k;
+                return k;
+            }
+        };
+    }
+
+    /**
+     * Drops the current member's data (a link or folder that carries some, or what {@link #data}
+     * left unread) and its padding.
+     */
+    public void skipData() throws IOException {
         long n = pendingData;
         pendingData = 0;
         skip(n);
@@ -153,15 +210,19 @@ final class TarStreamReader {
         String mt = value(pax, "mtime");
         if (mt != null) {
             BigDecimal t = decimal(mt, "mtime", headerAt);
-            BigDecimal seconds = t.setScale(0, RoundingMode.FLOOR);
-            mtime = seconds.longValueExact();
-            nanos = t.subtract(seconds).movePointRight(9).setScale(0, RoundingMode.DOWN).intValueExact();
+            try {
+                BigDecimal seconds = t.setScale(0, RoundingMode.FLOOR);
+                mtime = seconds.longValueExact();
+                nanos = t.subtract(seconds).movePointRight(9).setScale(0, RoundingMode.DOWN).intValueExact();
+            } catch (ArithmeticException e) {
+                throw badPax("mtime", mt, headerAt);
+            }
         } else {
             mtime = number(136, 12, "mtime", headerAt);
         }
         String paxSize = value(pax, "size");
         if (paxSize != null) {
-            size = decimal(paxSize, "size", headerAt).longValueExact();
+            size = decimalLong(paxSize, "size", headerAt);
         }
         long uid = paxNumber(pax, "uid", number(108, 8, "uid", headerAt), headerAt);
         long gid = paxNumber(pax, "gid", number(116, 8, "gid", headerAt), headerAt);
@@ -180,6 +241,8 @@ final class TarStreamReader {
         };
         if (kind == TarMember.REGULAR && name.endsWith("/")) {
             kind = TarMember.DIRECTORY; // old tars mark folders only by the trailing slash
+        } else if (kind == TarMember.DIRECTORY && p == null && !name.endsWith("/")) {
+            name += "/"; // SunOS tar and hand-made headers leave it off
         }
         long devMajor = 0;
         long devMinor = 0;
@@ -207,15 +270,27 @@ final class TarStreamReader {
 
     private long paxNumber(Map<String, String> pax, String key, long fallback, long headerAt) throws IOException {
         String v = value(pax, key);
-        return v == null ? fallback : decimal(v, key, headerAt).longValueExact();
+        return v == null ? fallback : decimalLong(v, key, headerAt);
     }
 
     private static BigDecimal decimal(String v, String key, long headerAt) throws IOException {
         try {
             return new BigDecimal(v.trim());
         } catch (NumberFormatException | ArithmeticException e) {
-            throw new IOException("bad PAX " + key + " '" + v + "' at byte " + headerAt);
+            throw badPax(key, v, headerAt);
         }
+    }
+
+    private static long decimalLong(String v, String key, long headerAt) throws IOException {
+        try {
+            return decimal(v, key, headerAt).longValueExact();
+        } catch (ArithmeticException e) {
+            throw badPax(key, v, headerAt);
+        }
+    }
+
+    private static IOException badPax(String key, String v, long headerAt) {
+        return new IOException("bad PAX " + key + " '" + v + "' at byte " + headerAt);
     }
 
     private boolean isUstar() {
@@ -360,7 +435,7 @@ final class TarStreamReader {
     }
 
     /** Zero bytes that round {@code size} up to whole blocks. */
-    static int padding(long size) {
+    public static int padding(long size) {
         return (int) ((BLOCK - size % BLOCK) % BLOCK);
     }
 

@@ -1,4 +1,4 @@
-package io.dtrbackup.image.docker;
+package io.dtrbackup.common.docker;
 
 import java.io.IOException;
 

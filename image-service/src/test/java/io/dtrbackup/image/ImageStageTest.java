@@ -14,13 +14,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which events are archived and which are skipped, with what reason. */
-class ImageServiceVerticleTest {
+class ImageStageTest {
     private static final BackupOptions SKIP = new BackupOptions(null, false, true, false, false, false, false);
 
     @Test
     void externalStorageIsSkippedWithTheSeedsGuidance() {
         for (StorageKind kind : List.of(StorageKind.S3, StorageKind.AZURE, StorageKind.SWIFT, StorageKind.GCS)) {
-            ArtifactSkipped s = ImageServiceVerticle.skipDecision(event(kind, null, BackupOptions.DEFAULTS,
+            ArtifactSkipped s = ImageStage.skipDecision(event(kind, null, BackupOptions.DEFAULTS,
                     List.of(ArtifactKind.METADATA))).orElseThrow();
             assertThat(s.kind()).isEqualTo(ArtifactKind.IMAGES);
             assertThat(s.reason()).contains("external storage (" + kind.name().toLowerCase() + ")");
@@ -32,9 +32,9 @@ class ImageServiceVerticleTest {
 
     @Test
     void skipImagesAndUnexpectedImagesAreSkipped() {
-        assertThat(ImageServiceVerticle.skipDecision(event(StorageKind.FILESYSTEM, "dtr-registry-0123456789ab", SKIP,
+        assertThat(ImageStage.skipDecision(event(StorageKind.FILESYSTEM, "dtr-registry-0123456789ab", SKIP,
                 List.of(ArtifactKind.METADATA))).orElseThrow().reason()).contains("options.skipImages");
-        assertThat(ImageServiceVerticle.skipDecision(event(StorageKind.NFS, "dtr-registry-nfs-0123456789ab",
+        assertThat(ImageStage.skipDecision(event(StorageKind.NFS, "dtr-registry-nfs-0123456789ab",
                 BackupOptions.DEFAULTS, List.of(ArtifactKind.METADATA))).orElseThrow().reason())
                 .contains("did not expect");
     }
@@ -42,7 +42,7 @@ class ImageServiceVerticleTest {
     @Test
     void volumeBackedStorageIsArchived() {
         for (StorageKind kind : List.of(StorageKind.FILESYSTEM, StorageKind.NFS)) {
-            assertThat(ImageServiceVerticle.skipDecision(event(kind, "dtr-registry-0123456789ab",
+            assertThat(ImageStage.skipDecision(event(kind, "dtr-registry-0123456789ab",
                     BackupOptions.DEFAULTS, List.of(ArtifactKind.METADATA, ArtifactKind.IMAGES)))).isEmpty();
         }
     }
