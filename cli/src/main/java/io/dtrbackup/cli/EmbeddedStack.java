@@ -118,7 +118,6 @@ public final class EmbeddedStack implements AutoCloseable {
         env.put("DTR_BACKUP_HANDOFF_HOST", "127.0.0.1");
         env.put("DTR_BACKUP_HANDOFF_TOKEN_FILE", token.toString());
         env.put("DTR_BACKUP_CRYPTO_HANDOFF_URL", "http://127.0.0.1:" + port);
-        env.put("DTR_BACKUP_CRYPTO_HANDOFF_TOKEN_FILE", token.toString());
         return env;
     }
 

@@ -8,6 +8,7 @@ import io.dtrbackup.common.config.ServiceConfig;
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
 import io.dtrbackup.common.crypto.PassphraseConfig;
 import io.dtrbackup.common.crypto.PassphraseStore;
+import io.dtrbackup.common.handoff.HandoffProtocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +40,7 @@ public final class CryptoServiceConfig {
                     + "(-1 = off, 0 = any free port); needs HANDOFF_TOKEN_FILE, see docs/architecture.md");
     public static final ConfigParameter<String> HANDOFF_HOST = ConfigParameter.optional("HANDOFF_HOST",
             ConfigType.STRING, "0.0.0.0", "address the hand-off endpoint binds to");
-    public static final ConfigParameter<Path> HANDOFF_TOKEN_FILE = ConfigParameter.secretFile("HANDOFF_TOKEN_FILE",
-            false, "file holding the bearer token producers must send to the hand-off endpoint (16+ characters)");
+    public static final ConfigParameter<Path> HANDOFF_TOKEN_FILE = HandoffProtocol.TOKEN_FILE;
     public static final ConfigParameter<Integer> HANDOFF_SLOTS = ConfigParameter.optional("HANDOFF_SLOTS",
             ConfigType.INT, "2", "hand-offs one instance takes at once; a producer that finds none free stages instead");
 

@@ -3,8 +3,8 @@ package io.dtrbackup.crypto;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.Checks;
 import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.common.handoff.HandoffProtocol;
 import io.dtrbackup.common.log.BackupLog;
 import io.dtrbackup.common.service.ProgressReporter;
 import io.dtrbackup.common.store.ObjectStoreException;
@@ -14,7 +14,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -44,7 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class HandoffServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HandoffServer.class);
-    static final String PATH = "/v1/handoff/";
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -85,7 +83,7 @@ public final class HandoffServer implements AutoCloseable {
         });
         HandoffServer handoff = new HandoffServer(server, threads, slots,
                 new String(token).getBytes(StandardCharsets.UTF_8), encryption, listener);
-        server.createContext(PATH, handoff::handle);
+        server.createContext(HandoffProtocol.PATH, handoff::handle);
         server.setExecutor(threads);
         server.start();
         LOG.info("hand-off endpoint listening on {}:{} ({} at once)", host, handoff.port(), slots);
@@ -110,23 +108,24 @@ public final class HandoffServer implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             if (!"PUT".equals(exchange.getRequestMethod())) {
-                reply(exchange, 405, Map.of("error", "use PUT"));
+                reply(exchange, 405, Map.of(HandoffProtocol.ERROR_FIELD, "use PUT"));
                 return;
             }
             if (!authorized(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 // Say nothing about the token; the producer logs the status and stages instead.
-                reply(exchange, 401, Map.of("error", "missing or wrong hand-off token"));
+                reply(exchange, 401, Map.of(HandoffProtocol.ERROR_FIELD, "missing or wrong hand-off token"));
                 return;
             }
-            Target target;
+            HandoffProtocol.Target target;
             try {
-                target = Target.parse(exchange.getRequestURI().getRawPath().substring(PATH.length()));
+                target = HandoffProtocol.Target.parse(
+                        exchange.getRequestURI().getRawPath().substring(HandoffProtocol.PATH.length()));
             } catch (IllegalArgumentException e) {
-                reply(exchange, 400, Map.of("error", e.getMessage()));
+                reply(exchange, 400, Map.of(HandoffProtocol.ERROR_FIELD, e.getMessage()));
                 return;
             }
             if (!slots.tryAcquire()) {
-                reply(exchange, 503, Map.of("error", "all hand-off slots are busy; stage the artifact instead"));
+                reply(exchange, 503, Map.of(HandoffProtocol.ERROR_FIELD, "all hand-off slots are busy; stage the artifact instead"));
                 return;
             }
             var scope = BackupLog.scope(target.backupId(), target.clusterId());
@@ -137,12 +136,11 @@ public final class HandoffServer implements AutoCloseable {
                 HandoffReceipt receipt = encryption.receive(target.clusterId(), target.backupId(), target.kind(),
                         target.artifactName(), body, progress);
                 progress.finish(receipt.plaintextBytes());
-                reply(exchange, 200, Map.of("plaintextBytes", receipt.plaintextBytes(), "plaintextSha256",
-                        receipt.plaintextSha256(), "plaintextCrc32c", receipt.plaintextCrc32c(), "ciphertextBytes",
-                        receipt.ciphertextBytes(), "objectKey", receipt.objectKey()));
+                reply(exchange, 200, new HandoffProtocol.Reply(receipt.plaintextBytes(), receipt.plaintextSha256(),
+                        receipt.plaintextCrc32c(), receipt.ciphertextBytes(), receipt.objectKey()));
             } catch (IOException | ObjectStoreException | IllegalStateException e) {
                 LOG.warn("hand-off of {} failed, nothing was kept: {}", target.artifactName(), e.toString());
-                replyQuietly(exchange, 500, Map.of("error", "hand-off failed: " + e.getMessage()));
+                replyQuietly(exchange, 500, Map.of(HandoffProtocol.ERROR_FIELD, "hand-off failed: " + e.getMessage()));
             } finally {
                 slots.release();
                 scope.close();
@@ -157,7 +155,7 @@ public final class HandoffServer implements AutoCloseable {
         return MessageDigest.isEqual(token, header.substring("Bearer ".length()).getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void replyQuietly(HttpExchange exchange, int status, Map<String, ?> body) {
+    private static void replyQuietly(HttpExchange exchange, int status, Object body) {
         try {
             reply(exchange, status, body);
         } catch (IOException | RuntimeException e) {
@@ -165,32 +163,12 @@ public final class HandoffServer implements AutoCloseable {
         }
     }
 
-    private static void reply(HttpExchange exchange, int status, Map<String, ?> body) throws IOException {
+    private static void reply(HttpExchange exchange, int status, Object body) throws IOException {
         byte[] json = EventCodec.mapper().writeValueAsBytes(body);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, json.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(json);
-        }
-    }
-
-    /** What a hand-off is for, from its path: cluster, backup, kind and the artifact's name. */
-    record Target(String clusterId, String backupId, ArtifactKind kind, String artifactName) {
-        static Target parse(String path) {
-            String[] parts = path.split("/", -1);
-            if (parts.length != 4) {
-                throw new IllegalArgumentException("expected /v1/handoff/{clusterId}/{backupId}/{kind}/{artifactName}");
-            }
-            ArtifactKind kind;
-            try {
-                kind = ArtifactKind.valueOf(parts[2].toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown artifact kind: " + parts[2]);
-            }
-            if (!parts[3].matches("[A-Za-z0-9][A-Za-z0-9._-]{0,200}")) {
-                throw new IllegalArgumentException("invalid artifact name: " + parts[3]);
-            }
-            return new Target(Checks.id("clusterId", parts[0]), Checks.id("backupId", parts[1]), kind, parts[3]);
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.dtrbackup.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.common.handoff.HandoffProtocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -22,11 +22,6 @@ import okio.BufferedSink;
 public final class CryptoHandoff {
     private static final MediaType TAR = MediaType.get("application/x-tar");
     private static final int SLICE = 64 * 1024;
-
-    /** What crypto-service received and stored. */
-    public record Receipt(long plaintextBytes, String plaintextSha256, String plaintextCrc32c, long ciphertextBytes,
-            String objectKey) {
-    }
 
     /** The hand-off did not happen or did not finish; nothing of it was kept. */
     public static final class HandoffException extends IOException {
@@ -53,10 +48,10 @@ public final class CryptoHandoff {
     }
 
     /** Streams {@code tar} to crypto-service and returns its receipt once the ciphertext is stored. */
-    public Receipt send(String clusterId, String backupId, ArtifactKind kind, String artifactName, InputStream tar)
+    public HandoffProtocol.Reply send(String clusterId, String backupId, ArtifactKind kind, String artifactName, InputStream tar)
             throws HandoffException {
         Request request = new Request.Builder()
-                .url(baseUrl + "/v1/handoff/" + clusterId + "/" + backupId + "/" + kind.id() + "/" + artifactName)
+                .url(baseUrl + new HandoffProtocol.Target(clusterId, backupId, kind, artifactName).path())
                 .header("Authorization", authorization)
                 .put(new StreamBody(tar))
                 .build();
@@ -66,10 +61,7 @@ public final class CryptoHandoff {
                 throw new HandoffException("crypto-service at " + baseUrl + " refused the hand-off: HTTP "
                         + response.code() + " " + errorOf(body), null);
             }
-            JsonNode json = EventCodec.mapper().readTree(body);
-            return new Receipt(json.path("plaintextBytes").asLong(-1), json.path("plaintextSha256").asText(""),
-                    json.path("plaintextCrc32c").asText(""), json.path("ciphertextBytes").asLong(-1),
-                    json.path("objectKey").asText(""));
+            return EventCodec.mapper().readValue(body, HandoffProtocol.Reply.class);
         } catch (HandoffException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -79,7 +71,7 @@ public final class CryptoHandoff {
 
     private static String errorOf(String body) {
         try {
-            return EventCodec.mapper().readTree(body).path("error").asText(body);
+            return EventCodec.mapper().readTree(body).path(HandoffProtocol.ERROR_FIELD).asText(body);
         } catch (IOException e) {
             return body.length() > 200 ? body.substring(0, 200) : body;
         }

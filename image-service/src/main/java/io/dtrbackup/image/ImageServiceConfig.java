@@ -3,6 +3,7 @@ package io.dtrbackup.image;
 import io.dtrbackup.common.config.CommonConfig;
 import io.dtrbackup.common.config.ConfigParameter;
 import io.dtrbackup.common.config.ConfigType;
+import io.dtrbackup.common.handoff.HandoffProtocol;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,7 @@ public final class ImageServiceConfig {
             "CRYPTO_HANDOFF_URL", ConfigType.STRING, null,
             "crypto-service's hand-off endpoint (e.g. http://crypto-service:8470): stream the images tar there "
                     + "instead of staging it; unset = always stage. A failed hand-off falls back to staging");
-    public static final ConfigParameter<java.nio.file.Path> CRYPTO_HANDOFF_TOKEN_FILE = ConfigParameter.secretFile(
-            "CRYPTO_HANDOFF_TOKEN_FILE", false, "file holding crypto-service's hand-off token (its HANDOFF_TOKEN_FILE)");
+    public static final ConfigParameter<java.nio.file.Path> HANDOFF_TOKEN_FILE = HandoffProtocol.TOKEN_FILE;
 
     private ImageServiceConfig() {
     }
@@ -35,7 +35,7 @@ public final class ImageServiceConfig {
         all.add(DOCKER_CONNECT_TIMEOUT);
         all.add(DOCKER_READ_TIMEOUT);
         all.add(CRYPTO_HANDOFF_URL);
-        all.add(CRYPTO_HANDOFF_TOKEN_FILE);
+        all.add(HANDOFF_TOKEN_FILE);
         return List.copyOf(all);
     }
 }

@@ -69,9 +69,9 @@ public final class ImageServiceVerticle extends PipelineVerticle {
         VolumeArchiver archiver = new VolumeArchiver(pipeMb, 1 << 20);
         String handoffUrl = config.get(ImageServiceConfig.CRYPTO_HANDOFF_URL);
         if (handoffUrl != null && !handoffUrl.isBlank()) {
-            if (config.get(ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE) == null) {
+            if (config.get(ImageServiceConfig.HANDOFF_TOKEN_FILE) == null) {
                 return Future.failedFuture(new ConfigException(ImageServiceConfig.CRYPTO_HANDOFF_URL.envName()
-                        + " is set but " + ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE.envName() + " is not"));
+                        + " is set but " + ImageServiceConfig.HANDOFF_TOKEN_FILE.envName() + " is not"));
             }
         }
         BackupLayout layout = new BackupLayout(config.get(CommonConfig.S3_STAGING_BUCKET),
@@ -82,7 +82,7 @@ public final class ImageServiceVerticle extends PipelineVerticle {
             CryptoHandoff handoff = null;
             if (handoffUrl != null && !handoffUrl.isBlank()) {
                 // File I/O: here on a worker, with the cluster registry, not on the event loop.
-                char[] token = ServiceConfig.readSecret(config.get(ImageServiceConfig.CRYPTO_HANDOFF_TOKEN_FILE));
+                char[] token = ServiceConfig.readSecret(config.get(ImageServiceConfig.HANDOFF_TOKEN_FILE));
                 handoff = new CryptoHandoff(handoffUrl, token, config.get(ImageServiceConfig.DOCKER_READ_TIMEOUT));
                 java.util.Arrays.fill(token, '\0');
             }

@@ -13,6 +13,7 @@ import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.EventIds;
 import io.dtrbackup.common.events.ReplicaDiscovered;
+import io.dtrbackup.common.handoff.HandoffProtocol;
 import io.dtrbackup.common.service.ProgressReporter;
 import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.store.ObjectStore;
@@ -214,7 +215,7 @@ public final class ImageStage {
      */
     private VolumeArchiver.Archive handOff(DockerEngine engine, RegistryVolume volume, ReplicaDiscovered event,
             String artifactName, VolumeArchiver.Progress progress) throws VolumeArchiver.ArchiveException {
-        CryptoHandoff.Receipt[] receipt = new CryptoHandoff.Receipt[1];
+        HandoffProtocol.Reply[] receipt = new HandoffProtocol.Reply[1];
         VolumeArchiver.Archive archive;
         try {
             // crypto-service hashes what it receives (SHA-256, for the event); this side only needs the CRC32C

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
 import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.common.handoff.HandoffProtocol;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -75,7 +76,7 @@ class CryptoHandoffTest {
         new Random(4).nextBytes(tar);
         CryptoHandoff handoff = new CryptoHandoff(serve(200, true), TOKEN.toCharArray(), Duration.ofSeconds(30));
 
-        CryptoHandoff.Receipt receipt = handoff.send("prod-1", "bk-1", ArtifactKind.IMAGES,
+        HandoffProtocol.Reply receipt = handoff.send("prod-1", "bk-1", ArtifactKind.IMAGES,
                 "dtr-image-backup-20261125-02_00_00.tar", new ByteArrayInputStream(tar));
 
         assertThat(path.get()).isEqualTo("/v1/handoff/prod-1/bk-1/images/dtr-image-backup-20261125-02_00_00.tar");

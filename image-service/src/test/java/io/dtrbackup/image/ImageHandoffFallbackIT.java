@@ -64,7 +64,7 @@ class ImageHandoffFallbackIT {
         }
         Map<String, String> env = harness.env();
         env.put("DTR_BACKUP_CRYPTO_HANDOFF_URL", "http://127.0.0.1:" + nobody);
-        env.put("DTR_BACKUP_CRYPTO_HANDOFF_TOKEN_FILE",
+        env.put("DTR_BACKUP_HANDOFF_TOKEN_FILE",
                 Files.writeString(harness.dir.resolve("handoff-token"), TOKEN).toString());
         vertx = Vertx.vertx();
         vertx.deployVerticle(new ImageServiceVerticle(ServiceLauncher.config(env, ImageServiceConfig.parameters()),
