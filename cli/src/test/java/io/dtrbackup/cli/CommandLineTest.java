@@ -41,11 +41,19 @@ class CommandLineTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"demo", "stack", "backup", "watch", "clusters", "list", "show", "fetch", "verify"})
+    @ValueSource(strings = {"backup", "watch", "clusters", "list", "show", "fetch", "verify"})
     void everyCommandHasHelp(String command) {
         Run r = run(command, "--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).startsWith("Usage: dtr-backup " + command);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"demo", "stack"})
+    void theEmbeddedStacksCommandsAreNotInTheOpsJarAndTheErrorSaysWhereTheyAre(String command) {
+        Run r = run(command, "--help");
+        assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(r.err()).contains("./dtr-backup " + command + " runs it from the embedded-stack module's jar");
     }
 
     @Test
@@ -113,8 +121,8 @@ class CommandLineTest {
                         || c.getCommandSpec().findOption("--passphrase-dir") != null
                         || c.getCommandSpec().findOption("--key-id") != null)
                 .map(CommandLine::getCommandName).sorted().toList();
-        // fetch decrypts with it; stack hands it to its embedded crypto and verify services.
-        assertThat(offering).containsExactly("fetch", "stack");
+        // fetch decrypts with it (stack, which hands it to its embedded services, is embedded-stack's).
+        assertThat(offering).containsExactly("fetch");
     }
 
     @Test

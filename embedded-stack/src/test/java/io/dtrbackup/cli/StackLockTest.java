@@ -52,7 +52,7 @@ class StackLockTest {
         holder = holdLock(state, connection);
         Map<String, String> before = snapshot(tmp);
 
-        CommandLineTest.Run second = CommandLineTest.run("stack", "--clusters", clusters.toString(),
+        EmbeddedCommandLineTest.Run second = EmbeddedCommandLineTest.run("stack", "--clusters", clusters.toString(),
                 "--state-dir", state.toString(), "--connection-file", connection.toString());
 
         assertThat(second.code()).as("%s", second).isEqualTo(ExitCodes.ERROR);

@@ -16,7 +16,7 @@ class DemoCommandTest {
 
     @Test
     void withoutADockerEngineItExitsFiveAndNamesTheSetupScript() {
-        var r = CommandLineTest.run("demo", "--docker-host", "unix://" + tmp.resolve("no-such.sock"), "--out",
+        var r = EmbeddedCommandLineTest.run("demo", "--docker-host", "unix://" + tmp.resolve("no-such.sock"), "--out",
                 tmp.resolve("demo").toString());
         assertThat(r.code()).isEqualTo(ExitCodes.NO_DOCKER);
         assertThat(r.err()).contains("no Docker engine answers on unix://" + tmp.resolve("no-such.sock"))

@@ -104,7 +104,7 @@ class SeparateProcessesE2EIT {
 
         // Name the replica: other engineers' simulated replicas share this Docker engine.
         long backupStart = System.nanoTime();
-        CommandLineTest.Run backup = CommandLineTest.run("backup", "--cluster", CLUSTER, "--replica",
+        EmbeddedCommandLineTest.Run backup = EmbeddedCommandLineTest.run("backup", "--cluster", CLUSTER, "--replica",
                 replica.replicaId(), "--wait", "--plain", "--timeout", "3m", "--connection", connection.toString());
         assertThat(backup.code()).as(backup.out() + backup.err()).isEqualTo(ExitCodes.OK);
         Matcher m = Pattern.compile("backup (bk-\\S+): COMPLETED").matcher(backup.out());
@@ -137,7 +137,7 @@ class SeparateProcessesE2EIT {
 
         // fetch gives back exactly what gpg decrypted.
         Path restore = dir.resolve("restore");
-        CommandLineTest.Run fetch = CommandLineTest.run("fetch", backupId, "--out", restore.toString(),
+        EmbeddedCommandLineTest.Run fetch = EmbeddedCommandLineTest.run("fetch", backupId, "--out", restore.toString(),
                 "--connection", connection.toString());
         assertThat(fetch.code()).as(fetch.out() + fetch.err()).isZero();
         assertThat(Files.mismatch(only(restore, "dtr-metadata-", ".tar"), metadataPlain)).isEqualTo(-1L);

@@ -77,12 +77,12 @@ class CliIT {
         }
     }
 
-    static CommandLineTest.Run cli(String... args) {
+    static EmbeddedCommandLineTest.Run cli(String... args) {
         String[] all = new String[args.length + 2];
         System.arraycopy(args, 0, all, 0, args.length);
         all[args.length] = "--connection";
         all[args.length + 1] = connection.toString();
-        return CommandLineTest.run(all);
+        return EmbeddedCommandLineTest.run(all);
     }
 
     @Test
@@ -317,7 +317,7 @@ class CliIT {
         for (Path p : watched) {
             before.put(p, Files.getLastModifiedTime(p) + " " + sha256(p));
         }
-        var second = CommandLineTest.run("stack", "--clusters", files.clustersFile().toString(), "--state-dir", state.toString(),
+        var second = EmbeddedCommandLineTest.run("stack", "--clusters", files.clustersFile().toString(), "--state-dir", state.toString(),
                 "--connection-file", connection.toString());
         assertThat(second.code()).as("%s", second).isEqualTo(ExitCodes.ERROR);
         assertThat(second.err()).contains("already running on " + state).contains("pid " + ProcessHandle.current().pid())
