@@ -51,7 +51,7 @@ class CommandLineTest {
     @ParameterizedTest
     @ValueSource(strings = {"demo", "stack"})
     void theEmbeddedStacksCommandsAreNotInTheOpsJarAndTheErrorSaysWhereTheyAre(String command) {
-        Run r = run(command, "--help");
+        Run r = run(command);
         assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
         assertThat(r.err()).contains("./dtr-backup " + command + " runs it from the embedded-stack module's jar");
     }
