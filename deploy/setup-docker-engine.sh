@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Gets a Docker engine running on a Debian/Ubuntu machine the way ../shared/TESTBED.md measured it:
+# Gets a Docker engine running on a Debian/Ubuntu machine as docs/testbed.md describes:
 # Debian's docker.io and busybox-static (the simulated DTR images are built from busybox, nothing
 # is pulled), dockerd with --bridge=none so no container touches a private address range.
 # Also the other tools the tests drive: gnupg (stock gpg -d), prometheus (promtool tests the alert

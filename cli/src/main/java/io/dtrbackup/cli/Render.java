@@ -41,7 +41,7 @@ final class Render {
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    /** Bytes per second as MB/s (decimal, as TESTBED.md quotes speeds). */
+    /** Bytes per second as MB/s (decimal, as docs/benchmarks.md quotes speeds). */
     static String rate(double bytesPerSecond) {
         if (bytesPerSecond <= 0 || Double.isNaN(bytesPerSecond)) {
             return "-";

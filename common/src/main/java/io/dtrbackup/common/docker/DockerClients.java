@@ -43,7 +43,7 @@ public final class DockerClients {
         return builder.build();
     }
 
-    /** The httpclient5 transport: the pair TESTBED.md measured clean with docker-java 3.7.1. */
+    /** The httpclient5 transport: the transport that runs clean beside Testcontainers (docs/testbed.md). */
     private static DockerClient build(DockerClientConfig config) {
         ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
                 .dockerHost(config.getDockerHost())
