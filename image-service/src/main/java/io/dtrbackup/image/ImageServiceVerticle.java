@@ -19,6 +19,7 @@ import io.dtrbackup.common.log.BackupLog;
 import io.dtrbackup.common.service.PipelineVerticle;
 import io.dtrbackup.common.service.ProgressReporter;
 import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.FinishedWorkRecord;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.ObjectStoreException;
@@ -184,7 +185,8 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                             encryptedRecord);
                     return null;
                 }
-                Optional<ArtifactStaged> previous = stagedRecord(bucket, recordKey);
+                Optional<ArtifactStaged> previous = FinishedWorkRecord.readEvent(store, bucket, recordKey,
+                        ArtifactStaged.class);
                 if (previous.isPresent() && (store.exists(bucket, key) || store.exists(layout.backupBucket(),
                         layout.handoffReceiptKey(event.clusterId(), event.backupId(), artifactName)))) {
                     LOG.info("images already staged at {} or handed to crypto-service (redelivered event): "
@@ -304,18 +306,6 @@ public final class ImageServiceVerticle extends PipelineVerticle {
 
     private void upload(String bucket, String key, InputStream in, Map<String, String> metadata) {
         store.put(bucket, key, in, -1, metadata, "application/x-tar");
-    }
-
-    private Optional<ArtifactStaged> stagedRecord(String bucket, String recordKey) {
-        if (!store.exists(bucket, recordKey)) {
-            return Optional.empty();
-        }
-        try (InputStream in = store.get(bucket, recordKey)) {
-            return Optional.of(EventCodec.decode(in.readAllBytes(), ArtifactStaged.class));
-        } catch (Exception e) {
-            LOG.warn("staged record {} is unreadable ({}); archiving again", recordKey, e.toString());
-            return Optional.empty();
-        }
     }
 
     /** The tar writer runs on the service's bounded worker pool, beside the upload's worker. */
