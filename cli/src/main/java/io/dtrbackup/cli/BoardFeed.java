@@ -63,7 +63,8 @@ final class BoardFeed implements AutoCloseable {
                     public void failed(RuntimeException e, long retryInMillis) {
                         String reason = e instanceof CliException ? e.getMessage() : e.getClass().getSimpleName()
                                 + (e.getMessage() == null ? "" : ": " + e.getMessage());
-                        state.feed(topic, BoardState.Feed.ERROR, reason + " (retrying in " + retryInMillis / 1000 + " s)");
+                        state.feed(topic, BoardState.Feed.ERROR,
+                                reason + " (retrying in " + retryInMillis / 1000 + " s)");
                     }
                 },
                 REOPEN);

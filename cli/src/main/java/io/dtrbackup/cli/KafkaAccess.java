@@ -71,7 +71,8 @@ final class KafkaAccess {
             }
         });
         if (!done) {
-            throw new CliException(ExitCodes.TIMEOUT, "reading the topic took longer than " + timeout.toSeconds() + " s");
+            throw new CliException(ExitCodes.TIMEOUT,
+                    "reading the topic took longer than " + timeout.toSeconds() + " s");
         }
     }
 

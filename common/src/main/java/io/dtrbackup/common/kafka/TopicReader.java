@@ -11,7 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
@@ -71,13 +71,13 @@ public final class TopicReader implements AutoCloseable {
         }
     }
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Consumer<String, byte[]> consumer;
     private final String topic;
     private final Set<String> types;
     private final List<TopicPartition> partitions;
     private final EndMark endAtOpen;
 
-    private TopicReader(KafkaConsumer<String, byte[]> consumer, String topic, Set<String> types,
+    private TopicReader(Consumer<String, byte[]> consumer, String topic, Set<String> types,
             List<TopicPartition> partitions, EndMark endAtOpen) {
         this.consumer = consumer;
         this.topic = topic;
@@ -104,7 +104,11 @@ public final class TopicReader implements AutoCloseable {
         config.put("enable.auto.commit", "false");
         config.put("auto.offset.reset", "earliest");
         config.put("max.poll.records", String.valueOf(MAX_POLL_RECORDS));
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config);
+        return on(new KafkaConsumer<>(config), topic, start, types);
+    }
+
+    /** Reads with {@code consumer} (configured without a group), which it closes; also for tests. */
+    static TopicReader on(Consumer<String, byte[]> consumer, String topic, Start start, Set<String> types) {
         try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic);
             if (infos == null || infos.isEmpty()) {
@@ -178,7 +182,7 @@ public final class TopicReader implements AutoCloseable {
      * Hands every record up to where the topic ended at open to {@code sink}, one poll at a time.
      * False if that took longer than {@code timeout}.
      */
-    public boolean readToEnd(Duration timeout, Consumer<Read> sink) {
+    public boolean readToEnd(Duration timeout, java.util.function.Consumer<Read> sink) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!caughtUp()) {
             if (System.nanoTime() > deadline) {
