@@ -8,6 +8,7 @@ import io.dtrbackup.common.events.BackupOptions;
 import io.dtrbackup.common.events.BackupRequested;
 import io.dtrbackup.common.events.Trigger;
 import io.dtrbackup.common.kafka.KafkaSettings;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.topics.Topics;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -104,7 +105,7 @@ final class BackupCommand implements Callable<Integer> {
      */
     static BackupFollower.Result requestAndFollow(KafkaSettings kafka, BackupRequested request, Duration timeout,
             ProgressView view, PrintWriter out) {
-        try (TopicReader reader = TopicReader.open(kafka, Topics.STATUS, TopicReader.END)) {
+        try (TopicReader reader = KafkaAccess.openReader(kafka, Topics.STATUS, TopicReader.END)) {
             KafkaAccess.publish(kafka, Topics.REQUESTS, request);
             out.println("requested backup " + request.backupId() + " of cluster " + request.clusterId()
                     + "; following it on " + Topics.STATUS.name());

@@ -2,6 +2,7 @@ package io.dtrbackup.cli;
 
 import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.BackupPhase;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.status.BackupStatus;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -31,7 +32,7 @@ final class BackupFollower {
     }
 
     static BackupFollower on(TopicReader reader, String backupId, ProgressView view) {
-        return new BackupFollower(() -> reader.poll(Duration.ofMillis(250)), backupId, view);
+        return new BackupFollower(() -> reader.pollEvents(Duration.ofMillis(250)), backupId, view);
     }
 
     Result follow(Duration timeout) {

@@ -3,6 +3,7 @@ package io.dtrbackup.cli;
 import io.dtrbackup.common.config.CommonConfig;
 import io.dtrbackup.common.config.ConfigException;
 import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;
 import java.nio.file.Path;

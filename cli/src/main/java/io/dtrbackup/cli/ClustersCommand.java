@@ -1,7 +1,7 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.topics.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -48,12 +48,12 @@ final class ClustersCommand implements Callable<Integer> {
         Connection c = connection.resolve();
         Map<String, Duration> windows = clusters.windows(c);
         List<ClusterBackupRecorded> latest = new ArrayList<>();
-        try (TopicReader reader = TopicReader.open(c.kafka(), Topics.CLUSTER_STATE, TopicReader.BEGINNING)) {
-            for (BackupEvent e : reader.readToEnd(Duration.ofMinutes(1))) {
+        try (TopicReader reader = KafkaAccess.openReader(c.kafka(), Topics.CLUSTER_STATE, TopicReader.BEGINNING)) {
+            KafkaAccess.readToEnd(reader, Duration.ofMinutes(1), e -> {
                 if (e instanceof ClusterBackupRecorded r) {
                     latest.add(r);
                 }
-            }
+            });
         }
         Instant now = Instant.now();
         List<FreshnessBoard.Row> rows = FreshnessBoard.rows(windows, latest, now);

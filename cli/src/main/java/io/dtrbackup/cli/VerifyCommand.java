@@ -5,6 +5,7 @@ import io.dtrbackup.common.events.BackupReverified;
 import io.dtrbackup.common.events.EventIds;
 import io.dtrbackup.common.events.VerifyRequested;
 import io.dtrbackup.common.kafka.KafkaSettings;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.topics.Topics;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -75,13 +76,13 @@ final class VerifyCommand implements Callable<Integer> {
 
     /** Publishes the request and waits for the BackupReverified that follows it; null on timeout. */
     static BackupReverified requestAndWait(KafkaSettings kafka, VerifyRequested request, Duration timeout, PrintWriter out) {
-        try (TopicReader reader = TopicReader.open(kafka, Topics.STATUS, TopicReader.END)) {
+        try (TopicReader reader = KafkaAccess.openReader(kafka, Topics.STATUS, TopicReader.END)) {
             KafkaAccess.publish(kafka, Topics.VERIFY_REQUESTS, request);
             out.println("asked verify-service to re-verify " + request.backupId() + "; waiting for the result");
             out.flush();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
-                for (BackupEvent e : reader.poll(Duration.ofMillis(500))) {
+                for (BackupEvent e : reader.pollEvents(Duration.ofMillis(500))) {
                     if (e instanceof BackupReverified r && request.backupId().equals(r.backupId())) {
                         return r;
                     }

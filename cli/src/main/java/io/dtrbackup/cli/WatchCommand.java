@@ -1,6 +1,7 @@
 package io.dtrbackup.cli;
 
 import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.topics.Topics;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -53,12 +54,10 @@ final class WatchCommand implements Callable<Integer> {
         Duration lookback = BackupCommand.parseDuration(since, "--since");
         WatchModel model = new WatchModel(cluster, Duration.ofSeconds(5));
         boolean interactive = Terminal.interactive(plain) && !once;
-        try (TopicReader reader = TopicReader.open(connection.resolve().kafka(), Topics.STATUS,
+        try (TopicReader reader = KafkaAccess.openReader(connection.resolve().kafka(), Topics.STATUS,
                 TopicReader.since(Instant.now().minus(lookback)))) {
             if (once) {
-                for (BackupEvent e : reader.readToEnd(Duration.ofMinutes(2))) {
-                    model.apply(e);
-                }
+                KafkaAccess.readToEnd(reader, Duration.ofMinutes(2), model::apply);
                 Instant now = Instant.now();
                 if (output.json()) {
                     output.print(JsonOutput.WatchSnapshot.of(model, now, lookback));
@@ -70,7 +69,7 @@ final class WatchCommand implements Callable<Integer> {
             }
             long nextDraw = 0;
             while (!Thread.currentThread().isInterrupted()) {
-                for (BackupEvent e : reader.poll(Duration.ofMillis(500))) {
+                for (BackupEvent e : reader.pollEvents(Duration.ofMillis(500))) {
                     String line = model.apply(e);
                     if (!interactive && line != null) {
                         out.println(line);

@@ -18,6 +18,7 @@ import io.dtrbackup.common.events.EventIds;
 import io.dtrbackup.common.kafka.EventPublisher;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicCreator;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.topics.Topic;
 import io.dtrbackup.common.topics.Topics;
 import io.dtrbackup.testsupport.EmbeddedKafka;

@@ -11,10 +11,11 @@ import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.EncryptionParameters;
 import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.events.MalformedEventException;
 import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.FinishedWorkRecord;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.ObjectStoreException;
+import io.dtrbackup.common.util.Retry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,6 +57,8 @@ public final class ArtifactEncryption {
     /** Plaintext buffered between the reading thread and the encrypting one, per job. */
     private static final int PLAINTEXT_CHUNKS = 4;
     private static final int PLAINTEXT_CHUNK = 1 << 20;
+    /** The wait between attempts doubles from {@code firstRetryDelay} without a cap of its own: attempts are few. */
+    private static final Duration MAX_RETRY_DELAY = Duration.ofMillis(Long.MAX_VALUE);
 
     /** What became of one artifact. */
     public sealed interface Outcome {
@@ -96,29 +99,24 @@ public final class ArtifactEncryption {
     /** Never throws: every problem becomes {@link Outcome.Failed} with a reason an operator can act on. */
     public Outcome encrypt(ArtifactStaged staged, LongConsumer progress) {
         int max = Math.max(1, settings.maxAttempts());
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return attempt(staged, progress);
-            } catch (ObjectStoreException e) {
-                if (!e.isTransient()) {
-                    return failed("the object store refused a request: " + e.getMessage()
-                            + "; check the buckets and the credentials' permissions, then re-run the backup");
-                }
-                if (attempt >= max) {
-                    return failed("the object store failed " + attempt + " times (last: " + e.getMessage()
-                            + "); the artifact was not encrypted and its staging copy is kept; check the object store, "
-                            + "then re-run the backup");
-                }
-                long delay = settings.firstRetryDelay().toMillis() << (attempt - 1);
-                LOG.warn("encrypting {} failed transiently, retry {} of {} in {} ms: {}", staged.artifactName(), attempt,
-                        max - 1, delay, e.getMessage());
-                if (!sleep(delay)) {
-                    return failed("interrupted while waiting to retry after: " + e.getMessage());
-                }
-            } catch (RuntimeException e) {
-                LOG.error("encrypting {} failed unexpectedly", staged.artifactName(), e);
-                return failed("unexpected error while encrypting: " + e);
+        Retry retry = new Retry(max, settings.firstRetryDelay(), MAX_RETRY_DELAY);
+        try {
+            return retry.call("encrypting " + staged.artifactName(), () -> attempt(staged, progress),
+                    e -> e instanceof ObjectStoreException ose && ose.isTransient());
+        } catch (ObjectStoreException e) {
+            if (Thread.currentThread().isInterrupted()) {
+                return failed("interrupted while waiting to retry after: " + e.getMessage());
             }
+            if (!e.isTransient()) {
+                return failed("the object store refused a request: " + e.getMessage()
+                        + "; check the buckets and the credentials' permissions, then re-run the backup");
+            }
+            return failed("the object store failed " + max + " times (last: " + e.getMessage()
+                    + "); the artifact was not encrypted and its staging copy is kept; check the object store, "
+                    + "then re-run the backup");
+        } catch (RuntimeException e) {
+            LOG.error("encrypting {} failed unexpectedly", staged.artifactName(), e);
+            return failed("unexpected error while encrypting: " + e);
         }
     }
 
@@ -127,7 +125,8 @@ public final class ArtifactEncryption {
         String stagingBucket = layout.stagingBucket();
         String objectKey = layout.encryptedKey(staged.clusterId(), staged.backupId(), staged.artifactName());
         String recordKey = layout.encryptedRecordKey(staged.clusterId(), staged.backupId(), staged.artifactName());
-        Optional<ArtifactEncrypted> record = readRecord(recordKey);
+        Optional<ArtifactEncrypted> record = FinishedWorkRecord.readEvent(store, layout.backupBucket(), recordKey,
+                ArtifactEncrypted.class);
         if (record.isPresent()) {
             if (store.exists(stagingBucket, staged.stagingKey())) {
                 store.remove(stagingBucket, staged.stagingKey());
@@ -391,24 +390,6 @@ public final class ArtifactEncryption {
         }
     }
 
-    private Optional<ArtifactEncrypted> readRecord(String recordKey) {
-        if (!store.exists(settings.layout().backupBucket(), recordKey)) {
-            return Optional.empty();
-        }
-        byte[] json;
-        try (InputStream in = store.get(settings.layout().backupBucket(), recordKey)) {
-            json = in.readAllBytes();
-        } catch (IOException e) {
-            throw new ObjectStoreException("reading " + recordKey + " failed: " + e.getMessage(), true, e);
-        }
-        try {
-            return Optional.of(EventCodec.decode(json, ArtifactEncrypted.class));
-        } catch (MalformedEventException e) {
-            LOG.warn("the encryption record {} is unreadable ({}): encrypting again", recordKey, e.getMessage());
-            return Optional.empty();
-        }
-    }
-
     private static Throwable failureOf(CompletableFuture<Long> stage) {
         try {
             stage.get(1, TimeUnit.MINUTES);
@@ -427,15 +408,5 @@ public final class ArtifactEncryption {
     private static Outcome.Failed failed(String reason) {
         LOG.warn("artifact failed: {}", reason);
         return new Outcome.Failed(reason);
-    }
-
-    private static boolean sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 }

@@ -3,28 +3,23 @@ package io.dtrbackup.discovery;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.clusters.ClusterSpec;
 import io.dtrbackup.common.config.ServiceConfig;
-import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupIds;
-import io.dtrbackup.common.events.BackupOptions;
 import io.dtrbackup.common.events.BackupOverdue;
-import io.dtrbackup.common.events.BackupPhase;
 import io.dtrbackup.common.events.BackupPhaseChanged;
-import io.dtrbackup.common.events.BackupRejected;
 import io.dtrbackup.common.events.BackupRequested;
 import io.dtrbackup.common.events.ClusterBackupRecorded;
-import io.dtrbackup.common.events.EventIds;
 import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.events.Trigger;
 import io.dtrbackup.common.kafka.JobConsumer;
+import io.dtrbackup.common.kafka.TopicFollower;
+import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.log.BackupLog;
 import io.dtrbackup.common.metrics.PipelineMeters;
 import io.dtrbackup.common.service.PipelineVerticle;
-import io.dtrbackup.common.store.BackupLayout;
 import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.common.util.Retry;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.micrometer.core.instrument.Gauge;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,8 +28,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,24 +43,31 @@ import org.slf4j.LoggerFactory;
  * cluster, the scheduler's next slots) lives on this verticle's event loop; Docker is read on
  * the worker pool.
  */
+/**
+ * discovery-service: turns BackupRequested into ReplicaDiscovered (or BackupFailed /
+ * BackupRejected), schedules backups from the clusters' cron expressions and reports overdue
+ * clusters. See docs/services/discovery-service.md.
+ *
+ * <p>This verticle wires: the two topic views, the request consumer, the scheduler and the
+ * freshness timers; what becomes of a request is {@link RequestDiscovery}'s. All state (the
+ * ledger of backups from the status topic, the latest completed backup per cluster, the
+ * scheduler's next slots) lives on this verticle's event loop; Docker is read on the worker pool.
+ */
 public final class DiscoveryVerticle extends PipelineVerticle {
     public static final String SERVICE_NAME = "discovery-service";
-    static final String DISCOVERY_STAGE = "discovery";
-    static final String SCHEDULER = SERVICE_NAME + "/scheduler";
     private static final Logger LOG = LoggerFactory.getLogger(DiscoveryVerticle.class);
-    private static final Duration LEDGER_KEEP = Duration.ofDays(35);
+    /** A view whose reader failed is read again from its start: 1 s doubling to 30 s. */
+    private static final Retry REOPEN = Retry.forever(Duration.ofSeconds(1), Duration.ofSeconds(30));
 
     private final Clock clock;
     private final ClusterInspector inspector;
     private final Duration inFlightMaxAge;
-    private final BackupLedger ledger = new BackupLedger();
-    private final ClusterStateView clusterState = new ClusterStateView();
     private final Map<String, Instant> nextSlots = new HashMap<>();
     private final Map<String, Schedules> schedules = new HashMap<>();
     private final List<Long> timers = new ArrayList<>();
-    private ClusterRegistry registry;
-    private TopicTail statusTail;
-    private TopicTail stateTail;
+    private RequestDiscovery discovery;
+    private TopicFollower statusView;
+    private TopicFollower stateView;
     private long schedulerTimer = -1;
     private boolean stopping;
     /** Clusters found overdue by the last freshness check, for the gauge. */
@@ -85,30 +88,40 @@ public final class DiscoveryVerticle extends PipelineVerticle {
     @Override
     protected Future<?> startService() {
         Context context = vertx.getOrCreateContext();
+        Executor onContext = task -> context.runOnContext(v -> task.run());
         return blocking(() -> ClusterRegistry.load(config.get(DiscoveryServiceConfig.CLUSTERS_FILE)))
-                .compose(loaded -> {
-                    registry = loaded;
+                .compose(registry -> {
                     LOG.info("{} clusters in {}", registry.all().size(), registry.source());
+                    discovery = new RequestDiscovery(registry, inspector, clock, inFlightMaxAge);
                     Gauge.builder(PipelineMeters.CLUSTERS_OVERDUE, () -> overdueClusters)
                             .description("clusters past their freshness window at the last check").register(metrics());
                     String suffix = "-" + deploymentID();
-                    statusTail = new TopicTail(Topics.STATUS.name(),
-                            tailConfig(SERVICE_NAME + "-status-view" + suffix), BackupLedger.TYPES, context,
-                            (key, event) -> ledger.apply(event), key -> { });
-                    stateTail = new TopicTail(Topics.CLUSTER_STATE.name(),
-                            tailConfig(SERVICE_NAME + "-cluster-state-view" + suffix), Set.of("ClusterBackupRecorded"),
-                            context, (key, event) -> {
-                                ClusterBackupRecorded recorded = (ClusterBackupRecorded) event;
+                    BackupLedger ledger = discovery.ledger();
+                    ClusterStateView clusterState = discovery.clusterState();
+                    statusView = view(Topics.STATUS.name(), SERVICE_NAME + "-status-view" + suffix, BackupLedger.TYPES,
+                            onContext, read -> {
+                                if (!read.tombstone()) {
+                                    ledger.apply(read.event());
+                                }
+                            });
+                    stateView = view(Topics.CLUSTER_STATE.name(), SERVICE_NAME + "-cluster-state-view" + suffix,
+                            Set.of("ClusterBackupRecorded"), onContext, read -> {
+                                if (read.tombstone()) {
+                                    clusterState.remove(read.key());
+                                    return;
+                                }
+                                ClusterBackupRecorded recorded = (ClusterBackupRecorded) read.event();
                                 clusterState.apply(recorded);
                                 pipelineMeters().lastSuccess(recorded.clusterId(), recorded.completedAt());
-                            },
-                            clusterState::remove);
+                            });
                     // Serve only once both views hold what the topics held at start.
-                    return Future.all(statusTail.start(), stateTail.start());
+                    return Future.all(Future.fromCompletionStage(statusView.start()),
+                            Future.fromCompletionStage(stateView.start()));
                 })
                 .compose(v -> {
                     LOG.info("views loaded: {} backups from {}, {} clusters with a completed backup from {}",
-                            ledger.size(), Topics.STATUS, clusterState.snapshot().size(), Topics.CLUSTER_STATE);
+                            discovery.ledger().size(), Topics.STATUS, discovery.clusterState().snapshot().size(),
+                            Topics.CLUSTER_STATE);
                     return consume(Topics.REQUESTS, BackupRequested.class, this::onRequest);
                 })
                 .onSuccess(v -> {
@@ -117,8 +130,12 @@ public final class DiscoveryVerticle extends PipelineVerticle {
                 });
     }
 
-    private Map<String, String> tailConfig(String clientId) {
-        return kafka.consumer(SERVICE_NAME, clientId);
+    /** A view of a whole topic, every instance reading everything (no consumer group), fed on this context. */
+    private TopicFollower view(String topic, String clientId, Set<String> types, Executor onContext,
+            Consumer<TopicReader.Read> sink) {
+        Map<String, String> consumerConfig = kafka.consumer(SERVICE_NAME, clientId);
+        return new TopicFollower(topic, () -> TopicReader.open(consumerConfig, topic, TopicReader.BEGINNING, types),
+                onContext, sink, new TopicFollower.Listener() { }, REOPEN);
     }
 
     @Override
@@ -129,11 +146,11 @@ public final class DiscoveryVerticle extends PipelineVerticle {
             vertx.cancelTimer(schedulerTimer);
         }
         return blocking(() -> {
-            if (statusTail != null) {
-                statusTail.close();
+            if (statusView != null) {
+                statusView.close();
             }
-            if (stateTail != null) {
-                stateTail.close();
+            if (stateView != null) {
+                stateView.close();
             }
             return null;
         });
@@ -144,134 +161,51 @@ public final class DiscoveryVerticle extends PipelineVerticle {
     private Future<Void> onRequest(BackupRequested request, JobConsumer.RecordOrigin origin) {
         // Wait until both views hold everything written before this request was handled: a
         // redelivery, or a request handled before a rebalance by another instance, is then known.
-        return Future.all(statusTail.caughtUp(), stateTail.caughtUp()).compose(v -> decide(request));
+        return Future.all(Future.fromCompletionStage(statusView.caughtUp()),
+                Future.fromCompletionStage(stateView.caughtUp())).compose(v -> decide(request));
     }
 
     private Future<Void> decide(BackupRequested request) {
-        try (var scope = BackupLog.scope(request.backupId(), request.clusterId())) {
-            Optional<BackupLedger.Entry> known = ledger.get(request.backupId());
-            if (known.isPresent() && known.get().ended()) {
-                LOG.info("request for backup {} ignored: it already ended ({}); a redelivery or a second scheduler "
-                        + "instance", request.backupId(), known.get().terminal());
-                pipelineMeters().request("ignored");
-                return Future.succeededFuture();
-            }
-            if (known.isPresent() && known.get().backingUp()) {
-                LOG.info("request for backup {} ignored: discovery already handed it to the backing-up stages",
-                        request.backupId());
-                pipelineMeters().request("ignored");
-                return Future.succeededFuture();
-            }
-            if (known.isPresent() && known.get().discovered() != null) {
-                LOG.info("backup {} was discovered before a restart; republishing its ReplicaDiscovered",
-                        request.backupId());
-                return publishDiscovered(known.get().discovered());
-            }
-            Optional<ClusterSpec> spec = registry.find(request.clusterId());
-            if (spec.isEmpty()) {
-                return fail(request, "unknown cluster '" + request.clusterId() + "': it is not in the cluster registry "
-                        + registry.source() + " (known: " + String.join(", ", registry.all().stream()
-                                .map(ClusterSpec::id).toList())
-                        + "); add it there (and restart discovery-service) or fix the request's clusterId");
-            }
-            Instant now = clock.instant();
-            Optional<BackupLedger.Entry> running = ledger.inFlight(request.clusterId(), request.backupId(), now,
-                    inFlightMaxAge);
-            if (running.isPresent()) {
-                BackupLedger.Entry other = running.get();
-                if (!request.options().force()) {
-                    return reject(request, other);
-                }
-                LOG.warn("backup {} of cluster {} is still in flight; starting {} anyway (options.force)",
-                        other.backupId(), request.clusterId(), request.backupId());
-            }
-            ClusterBackupRecorded last = clusterState.get(request.clusterId()).orElse(null);
-            BackupPhaseChanged discovering = new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                    EventIds.deterministic(request.backupId(), "BackupPhaseChanged", BackupPhase.DISCOVERING),
-                    request.backupId(), request.clusterId(), clock.instant(), BackupPhase.DISCOVERING,
-                    "reading DTR containers on " + spec.get().docker().endpoint(), null);
-            ledger.apply(discovering); // now in flight for the next request of this cluster
-            long startedAt = System.nanoTime();
-            return publisher.publish(Topics.STATUS, discovering)
-                    .compose(v -> blocking(() -> plan(request, spec.get(), last))
-                            .recover(unexpected -> Future.succeededFuture(new DiscoveryPlanner.Failed(
-                                    "unexpected error while discovering cluster '" + request.clusterId() + "' ("
-                                            + unexpected + "): see the discovery-service log"))))
-                    .compose(plan -> {
-                        boolean found = plan instanceof DiscoveryPlanner.Discovered;
-                        Future<Void> published = found
-                                ? publishDiscovered(discovered(request, (DiscoveryPlanner.Discovered) plan))
-                                : fail(request, ((DiscoveryPlanner.Failed) plan).reason());
-                        return published.onSuccess(v -> pipelineMeters().stage("discovery", null,
-                                found ? "discovered" : "failed", Duration.ofNanos(System.nanoTime() - startedAt), 0));
-                    });
+        RequestDiscovery.Decision decision = discovery.decide(request);
+        if (decision instanceof RequestDiscovery.Decision.Ignore) {
+            pipelineMeters().request("ignored");
+            return Future.succeededFuture();
         }
+        if (decision instanceof RequestDiscovery.Decision.Republish r) {
+            return publishDiscovered(r.discovered(), discovery.backingUp(r.discovered()));
+        }
+        if (decision instanceof RequestDiscovery.Decision.Fail f) {
+            return publishFailed(f.failed());
+        }
+        if (decision instanceof RequestDiscovery.Decision.Reject r) {
+            return publisher.publish(Topics.STATUS, r.rejected()).onSuccess(v -> discovery.ledger().apply(r.rejected()))
+                    .onSuccess(v -> pipelineMeters().request("rejected"));
+        }
+        RequestDiscovery.Decision.Discover d = (RequestDiscovery.Decision.Discover) decision;
+        long startedAt = System.nanoTime();
+        return publisher.publish(Topics.STATUS, d.discovering())
+                .compose(v -> blocking(() -> discovery.discover(request, d.spec(), d.last())))
+                .compose(outcome -> {
+                    boolean found = outcome instanceof RequestDiscovery.Outcome.Discovered;
+                    Future<Void> published = outcome instanceof RequestDiscovery.Outcome.Discovered o
+                            ? publishDiscovered(o.discovered(), o.backingUp())
+                            : publishFailed(((RequestDiscovery.Outcome.Failed) outcome).failed());
+                    return published.onSuccess(v -> pipelineMeters().stage("discovery", null,
+                            found ? "discovered" : "failed", Duration.ofNanos(System.nanoTime() - startedAt), 0));
+                });
     }
 
-    private DiscoveryPlanner.Plan plan(BackupRequested request, ClusterSpec spec, ClusterBackupRecorded last) {
-        try (var scope = BackupLog.scope(request.backupId(), request.clusterId())) {
-            ClusterInventory inventory;
-            try {
-                inventory = inspector.inspect(spec);
-            } catch (DiscoveryException e) {
-                LOG.warn("cannot read cluster {}: {}", spec.id(), e.getMessage());
-                return new DiscoveryPlanner.Failed(e.getMessage());
-            }
-            LOG.info("cluster {}: {} replicas: {}", spec.id(), inventory.replicas().size(),
-                    ReplicaChooser.describe(inventory));
-            return DiscoveryPlanner.plan(spec, request.options(), inventory, last);
-        }
-    }
-
-    private ReplicaDiscovered discovered(BackupRequested request, DiscoveryPlanner.Discovered d) {
-        // The artifact time stamp comes from the request, not from now: a redelivered request
-        // produces the same file names, so downstream idempotency holds.
-        return new ReplicaDiscovered(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(request.backupId(), "ReplicaDiscovered"), request.backupId(),
-                request.clusterId(), clock.instant(), request.trigger(), request.options(), d.replica().replicaId(),
-                d.replica().node(), d.dtrVersion(), d.storageKind(), d.volumeName(), d.replicaChoice(),
-                d.expectedArtifacts(), BackupLayout.timestamp(request.occurredAt()), request.occurredAt());
-    }
-
-    private Future<Void> publishDiscovered(ReplicaDiscovered event) {
-        try (var scope = BackupLog.scope(event.backupId(), event.clusterId())) {
-            LOG.info("replica {} (DTR {}, {}{}) chosen: {}; expecting {}", event.replicaId(), event.dtrVersion(),
-                    event.storageKind(), event.volumeName() == null ? "" : " " + event.volumeName(),
-                    event.replicaChoice(), event.expectedArtifacts());
-        }
-        ledger.apply(event);
-        BackupPhaseChanged backingUp = new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "BackupPhaseChanged", BackupPhase.BACKING_UP),
-                event.backupId(), event.clusterId(), clock.instant(), BackupPhase.BACKING_UP,
-                "replica " + event.replicaId() + ", DTR " + event.dtrVersion() + ", " + event.storageKind(),
-                event.expectedArtifacts());
+    private Future<Void> publishDiscovered(ReplicaDiscovered event, BackupPhaseChanged backingUp) {
+        discovery.ledger().apply(event);
         return publisher.publish(event, Topics.REPLICAS, Topics.STATUS)
                 .compose(v -> publisher.publish(Topics.STATUS, backingUp))
-                .onSuccess(v -> ledger.apply(backingUp))
+                .onSuccess(v -> discovery.ledger().apply(backingUp))
                 .onSuccess(v -> pipelineMeters().request("discovered"));
     }
 
-    private Future<Void> fail(BackupRequested request, String reason) {
-        try (var scope = BackupLog.scope(request.backupId(), request.clusterId())) {
-            LOG.warn("backup {} failed in discovery: {}", request.backupId(), reason);
-        }
-        BackupFailed failed = BackupFailed.of(request.backupId(), request.clusterId(), DISCOVERY_STAGE, reason);
-        return publisher.publish(Topics.STATUS, failed).onSuccess(v -> ledger.apply(failed))
+    private Future<Void> publishFailed(BackupFailed failed) {
+        return publisher.publish(Topics.STATUS, failed).onSuccess(v -> discovery.ledger().apply(failed))
                 .onSuccess(v -> pipelineMeters().request("failed"));
-    }
-
-    private Future<Void> reject(BackupRequested request, BackupLedger.Entry running) {
-        String reason = "backup " + running.backupId() + " of cluster '" + request.clusterId() + "' is still in "
-                + "flight (since " + running.firstSeen() + "): one backup per cluster at a time; wait for it to end, "
-                + "or set options.force to run both";
-        try (var scope = BackupLog.scope(request.backupId(), request.clusterId())) {
-            LOG.info("backup {} rejected: {}", request.backupId(), reason);
-        }
-        BackupRejected rejected = new BackupRejected(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(request.backupId(), "BackupRejected"), request.backupId(), request.clusterId(),
-                clock.instant(), reason, running.backupId());
-        return publisher.publish(Topics.STATUS, rejected).onSuccess(v -> ledger.apply(rejected))
-                .onSuccess(v -> pipelineMeters().request("rejected"));
     }
 
     // ----------------------------------------------------------------------------- scheduler
@@ -283,7 +217,7 @@ public final class DiscoveryVerticle extends PipelineVerticle {
         }
         Instant now = clock.instant();
         Duration catchUp = config.get(DiscoveryServiceConfig.SCHEDULE_CATCH_UP);
-        for (ClusterSpec cluster : registry.all()) {
+        for (ClusterSpec cluster : discovery.registry().all()) {
             if (cluster.schedule() == null) {
                 continue;
             }
@@ -323,11 +257,8 @@ public final class DiscoveryVerticle extends PipelineVerticle {
     }
 
     private void publishSlot(String clusterId, Instant slot) {
-        String backupId = BackupIds.scheduled(clusterId, slot);
-        // Every instance builds the very same event (occurredAt = slot), so duplicates are identical.
-        BackupRequested request = new BackupRequested(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backupId, "BackupRequested"), backupId, clusterId, slot, Trigger.SCHEDULE,
-                SCHEDULER, BackupOptions.DEFAULTS);
+        BackupRequested request = RequestDiscovery.scheduled(clusterId, slot);
+        String backupId = request.backupId();
         publisher.publish(Topics.REQUESTS, request)
                 .onSuccess(v -> {
                     try (var scope = BackupLog.scope(backupId, clusterId)) {
@@ -359,11 +290,7 @@ public final class DiscoveryVerticle extends PipelineVerticle {
         if (stopping) {
             return;
         }
-        Instant now = clock.instant();
-        // Requests live 7 days, status events 30: older ended backups can no longer be redelivered.
-        ledger.pruneEnded(now.minus(LEDGER_KEEP));
-        Instant bucket = Instant.ofEpochMilli(now.toEpochMilli() - Math.floorMod(now.toEpochMilli(), intervalMillis));
-        List<BackupOverdue> overdueNow = Freshness.overdue(registry.all(), clusterState.snapshot(), now, bucket);
+        List<BackupOverdue> overdueNow = discovery.overdue(clock.instant(), intervalMillis);
         overdueClusters = overdueNow.size();
         for (BackupOverdue overdue : overdueNow) {
             LOG.warn("cluster {} is overdue: {} (freshness window {})", overdue.clusterId(),

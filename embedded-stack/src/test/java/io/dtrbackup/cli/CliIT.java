@@ -263,7 +263,7 @@ class CliIT {
         BoardState state = new BoardState(FreshnessBoard.windows(files.clustersFile()), 10, 10);
         io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
         try (BoardFeed feed = new BoardFeed(io.dtrbackup.common.kafka.KafkaSettings.of(stack.bootstrapServers()), state,
-                TopicReader.BEGINNING)) {
+                io.dtrbackup.common.kafka.TopicReader.BEGINNING)) {
             BoardServer server = BoardServer.start(vertx, state, "127.0.0.1", 0, null);
             try {
                 org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(1)).until(state::ready);

@@ -16,6 +16,7 @@ import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.handoff.HandoffProtocol;
 import io.dtrbackup.common.service.ProgressReporter;
 import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.FinishedWorkRecord;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.ObjectStoreException;
 import io.dtrbackup.image.archive.VolumeArchiver;
@@ -128,7 +129,7 @@ public final class ImageStage {
                         encryptedRecord);
                 return new Outcome.AlreadyEncrypted();
             }
-            Optional<ArtifactStaged> previous = stagedRecord(bucket, recordKey);
+            Optional<ArtifactStaged> previous = FinishedWorkRecord.readEvent(store, bucket, recordKey, ArtifactStaged.class);
             if (previous.isPresent() && (store.exists(bucket, key) || store.exists(layout.backupBucket(),
                     layout.handoffReceiptKey(event.clusterId(), event.backupId(), artifactName)))) {
                 LOG.info("images already staged at {} or handed to crypto-service (redelivered event): "
@@ -247,17 +248,6 @@ public final class ImageStage {
         store.put(bucket, key, in, -1, metadata, "application/x-tar");
     }
 
-    private Optional<ArtifactStaged> stagedRecord(String bucket, String recordKey) {
-        if (!store.exists(bucket, recordKey)) {
-            return Optional.empty();
-        }
-        try (InputStream in = store.get(bucket, recordKey)) {
-            return Optional.of(EventCodec.decode(in.readAllBytes(), ArtifactStaged.class));
-        } catch (Exception e) {
-            LOG.warn("staged record {} is unreadable ({}); archiving again", recordKey, e.toString());
-            return Optional.empty();
-        }
-    }
 
     static Outcome.Failed failed(ReplicaDiscovered event, String reason) {
         return new Outcome.Failed(new ArtifactFailed(BackupEvent.CURRENT_SCHEMA_VERSION,

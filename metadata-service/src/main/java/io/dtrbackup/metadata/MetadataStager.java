@@ -12,13 +12,12 @@ import io.dtrbackup.common.events.ArtifactStaged;
 import io.dtrbackup.common.events.BackupEvent;
 import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.events.MalformedEventException;
 import io.dtrbackup.common.events.ReplicaDiscovered;
 import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.FinishedWorkRecord;
 import io.dtrbackup.common.store.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +25,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -118,12 +118,13 @@ final class MetadataStager {
             }
             String stagingKey = layout.stagingKey(cluster, backup, ArtifactKind.METADATA);
             String recordKey = layout.stagedRecordKey(cluster, backup, ArtifactKind.METADATA);
-            if (store.exists(layout.stagingBucket(), recordKey)) {
-                ArtifactStaged staged = readRecord(recordKey);
-                if (staged != null && store.exists(layout.stagingBucket(), stagingKey)) {
+            Optional<ArtifactStaged> staged = FinishedWorkRecord.readEvent(store, layout.stagingBucket(), recordKey,
+                    ArtifactStaged.class);
+            if (staged.isPresent()) {
+                if (store.exists(layout.stagingBucket(), stagingKey)) {
                     LOG.info("metadata already staged at {} ({} bytes): republishing ArtifactStaged, not running "
-                            + "docker/dtr again", stagingKey, staged.sizeBytes());
-                    return new Prepared.Done(new Outcome.Republish(staged));
+                            + "docker/dtr again", stagingKey, staged.get().sizeBytes());
+                    return new Prepared.Done(new Outcome.Republish(staged.get()));
                 }
                 if (store.exists(layout.backupBucket(), encryptedRecord)) {
                     return new Prepared.Done(new Outcome.AlreadyEncrypted(encryptedRecord));
@@ -150,15 +151,6 @@ final class MetadataStager {
             return refused(event, e.getMessage());
         } catch (RuntimeException e) {
             return refused(event, "preparing the metadata backup failed: " + e.getMessage());
-        }
-    }
-
-    private ArtifactStaged readRecord(String recordKey) {
-        try (InputStream in = store.get(settings.layout().stagingBucket(), recordKey)) {
-            return EventCodec.decode(in.readAllBytes(), ArtifactStaged.class);
-        } catch (IOException | MalformedEventException | RuntimeException e) {
-            LOG.warn("staging record {} is unreadable ({}): it will be replaced", recordKey, e.getMessage());
-            return null;
         }
     }
 

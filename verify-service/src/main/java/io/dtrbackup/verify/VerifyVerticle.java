@@ -18,13 +18,13 @@ import io.dtrbackup.common.log.BackupLog;
 import io.dtrbackup.common.service.PipelineVerticle;
 import io.dtrbackup.common.service.ProgressReporter;
 import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.common.store.FinishedWorkRecord;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.topics.Topic;
 import io.dtrbackup.common.topics.Topics;
 import io.vertx.core.Future;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -151,17 +151,13 @@ public final class VerifyVerticle extends PipelineVerticle {
                 "")));
     }
 
-    private Optional<VerificationResult> readResult(ArtifactEncrypted event) throws Exception {
+    private Optional<VerificationResult> readResult(ArtifactEncrypted event) {
         String key = layout.verificationKey(event.clusterId(), event.backupId(), event.kind());
-        if (!store.exists(layout.backupBucket(), key)) {
-            return Optional.empty();
-        }
-        try (InputStream in = store.get(layout.backupBucket(), key)) {
-            VerificationResult r = EventCodec.mapper().readValue(in, VerificationResult.class);
-            // only a success is reused: a failure may have been transient (S3), so it is checked again
-            return r.verified() && r.objectKey().equals(event.objectKey())
-                    && event.ciphertextSha256().equals(r.ciphertextSha256()) ? Optional.of(r) : Optional.empty();
-        }
+        // only a success is reused: a failure may have been transient (S3), so it is checked again
+        return FinishedWorkRecord.read(store, layout.backupBucket(), key,
+                json -> EventCodec.mapper().readValue(json, VerificationResult.class))
+                .filter(r -> r.verified() && r.objectKey().equals(event.objectKey())
+                        && event.ciphertextSha256().equals(r.ciphertextSha256()));
     }
 
     private void writeResult(ArtifactEncrypted event, VerificationResult result) throws Exception {

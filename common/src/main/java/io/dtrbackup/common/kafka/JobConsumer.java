@@ -6,6 +6,7 @@ import io.dtrbackup.common.events.EventCodec;
 import io.dtrbackup.common.events.MalformedEventException;
 import io.dtrbackup.common.log.BackupLog;
 import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.common.util.Retry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -198,6 +199,10 @@ public final class JobConsumer<E extends BackupEvent> {
     private final EventPublisher publisher;
     private final Job<E> job;
     private final Options options;
+    /** A failed job: retried up to {@code maxAttempts}, then dead-lettered. */
+    private final Retry jobRetry;
+    /** Kafka itself unavailable: the same back-off, without a bound. */
+    private final Retry kafkaRetry;
     private final Duration revokeWait;
     private volatile Listener listener = NO_LISTENER;
 
@@ -228,6 +233,8 @@ public final class JobConsumer<E extends BackupEvent> {
         this.consumerConfig = consumerConfig;
         this.publisher = publisher;
         this.options = options;
+        this.jobRetry = new Retry(Math.max(1, options.maxAttempts()), options.firstRetryDelay(), options.maxRetryDelay());
+        this.kafkaRetry = Retry.forever(options.firstRetryDelay(), options.maxRetryDelay());
         this.job = job;
         this.revokeWait = revokeWait(options.revokeTimeout(), maxPollInterval(consumerConfig));
     }
@@ -687,17 +694,17 @@ public final class JobConsumer<E extends BackupEvent> {
         return result.recover(failure -> {
             listener.jobFailed();
             try (var ignored = BackupLog.scope(event.backupId(), event.clusterId())) {
-                if (attempt >= options.maxAttempts()) {
+                if (jobRetry.exhausted(attempt)) {
                     LOG.error("{}: job for {} failed {} times, last: {}; sent to the dead-letter topic", service,
                             event.type(), attempt, failure.toString());
                     return deadLetter(record, "job failed " + attempt + " times, last error: " + failure.getMessage());
                 }
-                long delay = retryDelay(attempt);
+                long delay = jobRetry.delayMillis(attempt);
                 LOG.warn("{}: job for {} failed (retry {} of {} in {} ms): {}", service, event.type(), attempt,
-                        options.maxAttempts() - 1, delay, failure.toString());
+                        jobRetry.retries(), delay, failure.toString());
             }
             Promise<Void> retried = Promise.promise();
-            vertx.setTimer(retryDelay(attempt), t -> process(record, attempt + 1, run).onComplete(retried));
+            vertx.setTimer(jobRetry.delayMillis(attempt), t -> process(record, attempt + 1, run).onComplete(retried));
             return retried.future();
         });
     }
@@ -717,13 +724,8 @@ public final class JobConsumer<E extends BackupEvent> {
             }
             LOG.warn("{}: cannot {} (attempt {}), retrying: {}", service, what, attempt, failure.toString());
             Promise<Void> retried = Promise.promise();
-            vertx.setTimer(retryDelay(attempt), t -> retryForever(action, what, attempt + 1).onComplete(retried));
+            vertx.setTimer(kafkaRetry.delayMillis(attempt), t -> retryForever(action, what, attempt + 1).onComplete(retried));
             return retried.future();
         });
-    }
-
-    private long retryDelay(int attempt) {
-        long delay = options.firstRetryDelay().toMillis() << Math.min(attempt - 1, 10);
-        return Math.min(delay, options.maxRetryDelay().toMillis());
     }
 }
