@@ -1,7 +1,7 @@
 package io.dtrbackup.cli;
 
 import io.dtrbackup.common.archive.DigestingInputStream;
-import io.dtrbackup.common.crypto.DecryptedStream;
+import io.dtrbackup.common.crypto.Decrypted;
 import io.dtrbackup.common.crypto.IntegrityException;
 import io.dtrbackup.common.crypto.OpenPgpDecryptor;
 import io.dtrbackup.common.crypto.OpenPgpException;
@@ -95,19 +95,19 @@ final class Fetcher {
         LongConsumer onBytes = progress.start(artifact.kind().toLowerCase(java.util.Locale.ROOT), name, expectedSize);
         boolean released = false;
         try {
-            String sha;
-            long size;
-            try (InputStream ciphertext = store.get(layout.backupBucket(), artifact.objectKey());
-                    DecryptedStream clear = OpenPgpDecryptor.open(ciphertext, passphrases, keyId);
-                    DigestingInputStream digesting = new DigestingInputStream(clear, onBytes);
-                    OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20)) {
-                digesting.transferTo(out);
-                if (!clear.isVerified()) {
-                    throw new IntegrityException("the integrity check (MDC) did not complete");
-                }
-                sha = digesting.sha256();
-                size = digesting.bytesRead();
+            // The decryptor verify-service proves artifacts with: a restore reads what verification read.
+            Decrypted<Void> clear = OpenPgpDecryptor.decrypt(() -> store.get(layout.backupBucket(), artifact.objectKey()),
+                    passphrases, keyId, plaintext -> {
+                        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(partial), 1 << 20)) {
+                            new DigestingInputStream(plaintext, onBytes, false).transferTo(out);
+                        }
+                        return null;
+                    });
+            if (clear.consumerError() != null) {
+                throw clear.consumerError() instanceof IOException io ? io : new IOException(clear.consumerError());
             }
+            String sha = clear.plaintextSha256();
+            long size = clear.plaintextBytes();
             if (!sha.equalsIgnoreCase(expectedSha)) {
                 throw new CliException(ExitCodes.INTEGRITY, name + ": SHA-256 of the decrypted data is " + sha
                         + ", the manifest says " + expectedSha + ": the stored backup does not match what was verified. "

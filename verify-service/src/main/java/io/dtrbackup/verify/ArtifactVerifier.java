@@ -4,12 +4,11 @@ import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.ObjectStoreException;
-import io.dtrbackup.verify.openpgp.DecryptionException;
-import io.dtrbackup.verify.openpgp.Decrypted;
-import io.dtrbackup.verify.openpgp.FastPgpDecryptor;
-import io.dtrbackup.verify.openpgp.StandardPgpDecryptor;
+import io.dtrbackup.common.crypto.CiphertextSource;
+import io.dtrbackup.common.crypto.Decrypted;
+import io.dtrbackup.common.crypto.OpenPgpDecryptor;
+import io.dtrbackup.common.crypto.OpenPgpException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -86,7 +85,7 @@ public final class ArtifactVerifier {
             Decrypted<TarReport> d;
             try {
                 d = decrypt(expected, passphrase, progress);
-            } catch (DecryptionException e) {
+            } catch (OpenPgpException e) {
                 return r.fail(start, describe(e, expected));
             } catch (IOException | ObjectStoreException e) {
                 return r.fail(start, "object store error: reading " + expected.objectKey() + " failed: " + e.getMessage()
@@ -99,27 +98,22 @@ public final class ArtifactVerifier {
     }
 
     private Decrypted<TarReport> decrypt(Expectation expected, char[] passphrase, LongConsumer progress)
-            throws DecryptionException, IOException {
-        if (fastPath) {
-            try (InputStream in = store.get(bucket, expected.objectKey())) {
-                return new FastPgpDecryptor().decrypt(in, passphrase, new TarInspector(expected.kind(), progress));
-            } catch (DecryptionException e) {
-                if (e.reason() != DecryptionException.Reason.UNSUPPORTED) {
-                    throw e;
-                }
-                LOG.info("{}: {} is not in the form the fast path reads ({}); using the standard decryptor",
-                        expected.kind().id(), expected.objectKey(), e.getMessage());
-            }
+            throws IOException {
+        CiphertextSource object = () -> store.get(bucket, expected.objectKey());
+        TarInspector inspector = new TarInspector(expected.kind(), progress);
+        Decrypted<TarReport> d = fastPath ? OpenPgpDecryptor.decrypt(object, passphrase, inspector)
+                : OpenPgpDecryptor.decryptStandard(object, passphrase, inspector);
+        if (fastPath && !d.method().equals(OpenPgpDecryptor.FAST_METHOD)) {
+            LOG.info("{}: {} is not in the form the fast path reads; it was verified with the standard decryptor",
+                    expected.kind().id(), expected.objectKey());
         }
-        try (InputStream in = store.get(bucket, expected.objectKey())) {
-            return new StandardPgpDecryptor().decrypt(in, passphrase, new TarInspector(expected.kind(), progress));
-        }
+        return d;
     }
 
-    private static String describe(DecryptionException e, Expectation expected) {
+    private static String describe(OpenPgpException e, Expectation expected) {
         String object = expected.objectKey();
         return switch (e.reason()) {
-            case WRONG_KEY -> "wrong key: the passphrase of key ID '" + expected.keyId() + "' does not open " + object
+            case WRONG_PASSPHRASE -> "wrong key: the passphrase of key ID '" + expected.keyId() + "' does not open " + object
                     + " (" + e.getMessage() + "); check that the passphrase file of that key ID is the one crypto-service used";
             case MDC_FAILURE -> "MDC failure: " + object + " was modified or damaged after encryption (" + e.getMessage()
                     + "); the stored copy cannot be trusted: take a new backup and check the storage";

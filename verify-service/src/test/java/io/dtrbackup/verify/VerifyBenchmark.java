@@ -4,11 +4,9 @@ import io.dtrbackup.common.events.ArtifactKind;
 import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.RegistryTreeGenerator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;
-import io.dtrbackup.verify.openpgp.Decrypted;
-import io.dtrbackup.verify.openpgp.FastPgpDecryptor;
-import io.dtrbackup.verify.openpgp.StandardPgpDecryptor;
+import io.dtrbackup.common.crypto.Decrypted;
+import io.dtrbackup.common.crypto.OpenPgpDecryptor;
 import java.io.BufferedOutputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,9 +60,10 @@ class VerifyBenchmark {
             long blobs = 0;
             for (int i = 0; i < runs + 1; i++) { // run 0 warms the JIT and is not counted
                 long start = System.nanoTime();
-                Decrypted<TarReport> d;
-                try (InputStream in = Files.newInputStream(gpgFile)) {
-                    d = new FastPgpDecryptor().decrypt(in, PASS.toCharArray(), new TarInspector(ArtifactKind.IMAGES, n -> { }));
+                Decrypted<TarReport> d = OpenPgpDecryptor.decrypt(() -> Files.newInputStream(gpgFile), PASS.toCharArray(),
+                        new TarInspector(ArtifactKind.IMAGES, n -> { }));
+                if (!d.method().equals(OpenPgpDecryptor.FAST_METHOD)) {
+                    throw new AssertionError("the fast path did not run: " + d.method());
                 }
                 double s = (System.nanoTime() - start) / 1e9;
                 if (d.value() == null || !d.value().problems().isEmpty()) {
@@ -77,9 +76,8 @@ class VerifyBenchmark {
                 }
             }
             long start = System.nanoTime();
-            try (InputStream in = Files.newInputStream(gpgFile)) {
-                new StandardPgpDecryptor().decrypt(in, PASS.toCharArray(), new TarInspector(ArtifactKind.IMAGES, n -> { }));
-            }
+            OpenPgpDecryptor.decryptStandard(() -> Files.newInputStream(gpgFile), PASS.toCharArray(),
+                    new TarInspector(ArtifactKind.IMAGES, n -> { }));
             double bcSeconds = (System.nanoTime() - start) / 1e9;
             double gpgMbs = size / 1e6 / median(gpgSeconds);
             double fastMbs = size / 1e6 / median(fastSeconds);

@@ -109,6 +109,11 @@ public final class DecryptedStream extends InputStream {
         return verified;
     }
 
+    /** After the verified end: whether anything follows the message in the ciphertext (refused). */
+    boolean hasTrailingData() throws IOException {
+        return ciphertext.read() >= 0;
+    }
+
     /** The literal packet's file name (what gpg --use-embedded-filename would write). */
     public String fileName() {
         return literal.getFileName();
@@ -150,20 +155,20 @@ public final class DecryptedStream extends InputStream {
         try {
             ok = encrypted.verify();
         } catch (PGPException | IOException e) {
-            failure = new IntegrityException("the integrity check (MDC) could not be completed: the ciphertext is "
+            failure = new IntegrityException(OpenPgpException.Reason.TRUNCATED, "the integrity check (MDC) could not be completed: the ciphertext is "
                     + "truncated or corrupt (" + e.getMessage() + ")", e);
             throw failure;
         }
         if (!ok) {
-            failure = new IntegrityException("the integrity check (MDC) failed: the ciphertext was modified or is "
-                    + "corrupt; discard everything read from it");
+            failure = new IntegrityException(OpenPgpException.Reason.MDC_FAILURE, "the integrity check (MDC) failed: the "
+                    + "ciphertext was modified or is corrupt; discard everything read from it", null);
             throw failure;
         }
         verified = true;
     }
 
     private IntegrityException truncated(java.io.EOFException e) {
-        failure = new IntegrityException("the ciphertext ends early (truncated): " + e.getMessage(), e);
+        failure = new IntegrityException(OpenPgpException.Reason.TRUNCATED, "the ciphertext ends early (truncated): " + e.getMessage(), e);
         return failure;
     }
 

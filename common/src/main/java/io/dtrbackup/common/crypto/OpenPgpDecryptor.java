@@ -1,8 +1,10 @@
 package io.dtrbackup.common.crypto;
 
+import io.dtrbackup.common.archive.DigestingInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Arrays;
 import org.bouncycastle.bcpg.BCPGInputStream;
 import org.bouncycastle.bcpg.MarkerPacket;
@@ -20,10 +22,23 @@ import org.bouncycastle.openpgp.operator.PBEDataDecryptorFactory;
 import org.bouncycastle.openpgp.operator.bc.BcKeyFingerprintCalculator;
 import org.bouncycastle.openpgp.operator.jcajce.JcaPGPDigestCalculatorProviderBuilder;
 import org.bouncycastle.openpgp.operator.jcajce.JcePBEDataDecryptorFactoryBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Streaming decryption of passphrase-encrypted OpenPGP messages (what {@link OpenPgpEncryptor}
- * and {@code gpg --symmetric} write), safe against Bouncy Castle's two traps:
+ * The one OpenPGP decryptor of dtr-backup: verify-service proves artifacts and the CLI's
+ * {@code fetch} restores them through {@link #decrypt}, so a restore reads exactly what
+ * verification read.
+ *
+ * <p>{@link #decrypt} takes the fast CFB path ({@link FastCfbDecryption}: v4 SKESK + SEIPD v1,
+ * AES, no compression, what crypto-service and {@code gpg -z0} write) and falls back to Bouncy
+ * Castle, reading the ciphertext again, for every other form the fast path reports as
+ * {@link OpenPgpException.Reason#UNSUPPORTED} (compression, other packet versions, a message
+ * without MDC, which Bouncy Castle's path then refuses). {@link Decrypted#method()} says which
+ * path ran. The plaintext is a stream the consumer reads on the calling thread; only a
+ * {@code Decrypted} returned means the MDC verified.
+ *
+ * <p>The Bouncy Castle path ({@link #open}) is streaming and safe against Bouncy Castle's two traps:
  * <ul>
  * <li>a message without integrity protection (no MDC) is refused before anything is read;</li>
  * <li>BC hands out plaintext before it checks the MDC, and its {@code verify()} returns false
@@ -35,12 +50,80 @@ import org.bouncycastle.openpgp.operator.jcajce.JcePBEDataDecryptorFactoryBuilde
  * plaintext is released (OpenPGP's 16-bit quick check; in the 1-in-65536 case it passes, the
  * garbage does not parse as packets and the same exception follows, still before any plaintext).
  *
- * <p>JCE path without the BC provider (SunJCE AES, SUN SHA). Thread-safe (stateless).
+ * <p>Both paths use the JCE without the BC provider (SunJCE AES, SUN SHA). Thread-safe (stateless).
  */
 public final class OpenPgpDecryptor {
+    /** {@link Decrypted#method()} of the fast CFB path. */
+    public static final String FAST_METHOD = FastCfbDecryption.METHOD;
+    /** {@link Decrypted#method()} of Bouncy Castle's path. */
+    public static final String STANDARD_METHOD = "bouncycastle";
+    private static final Logger LOG = LoggerFactory.getLogger(OpenPgpDecryptor.class);
     private static final int PEEK_LIMIT = 8192;
 
     private OpenPgpDecryptor() {
+    }
+
+    /**
+     * Decrypts the message {@code source} opens and hands its literal data to {@code consumer}
+     * (on the calling thread); returns only when the MDC verified. What the consumer throws is
+     * kept in {@link Decrypted#consumerError()} and the rest of the message is still checked.
+     * The passphrase array is not kept.
+     *
+     * @throws OpenPgpException wrong passphrase, MDC failure, truncation, no MDC, malformed
+     * @throws IOException reading the ciphertext failed (e.g. the object store)
+     */
+    public static <T> Decrypted<T> decrypt(CiphertextSource source, char[] passphrase, PlaintextConsumer<T> consumer)
+            throws IOException {
+        try (InputStream in = source.open()) {
+            return FastCfbDecryption.decrypt(in, passphrase, consumer);
+        } catch (OpenPgpException e) {
+            if (e.reason() != OpenPgpException.Reason.UNSUPPORTED) {
+                throw e;
+            }
+            LOG.info("the message is not in the form the fast path reads ({}): using Bouncy Castle's decryptor",
+                    e.getMessage());
+        }
+        return decryptStandard(source, passphrase, consumer);
+    }
+
+    /** {@link #decrypt} with the passphrase of {@code keyId} from the store. */
+    public static <T> Decrypted<T> decrypt(CiphertextSource source, PassphraseStore passphrases, String keyId,
+            PlaintextConsumer<T> consumer) throws IOException {
+        char[] pass = passphrases.passphrase(keyId);
+        try {
+            return decrypt(source, pass, consumer);
+        } finally {
+            Arrays.fill(pass, '\0');
+        }
+    }
+
+    /**
+     * {@link #decrypt} on Bouncy Castle's path only: where the fast path is switched off, and the
+     * reference the fast path is tested and measured against.
+     */
+    public static <T> Decrypted<T> decryptStandard(CiphertextSource source, char[] passphrase,
+            PlaintextConsumer<T> consumer) throws IOException {
+        try (InputStream raw = source.open()) {
+            DigestingInputStream counted = new DigestingInputStream(raw);
+            try (DecryptedStream clear = open(counted, passphrase)) {
+                DigestingInputStream data = new DigestingInputStream(clear);
+                T value = null;
+                Throwable consumerError = null;
+                try {
+                    value = consumer.consume(data);
+                } catch (IOException | RuntimeException e) {
+                    consumerError = e;
+                }
+                // Drain to the end: the MDC covers everything, and only its verified end returns -1.
+                data.transferTo(OutputStream.nullOutputStream());
+                if (clear.hasTrailingData()) {
+                    throw OpenPgpException.of(OpenPgpException.Reason.MALFORMED,
+                            "unexpected data after the encrypted data packet");
+                }
+                return new Decrypted<>(value, consumerError, counted.bytesRead(), counted.sha256(), data.bytesRead(),
+                        data.sha256(), STANDARD_METHOD, clear.parameters().cipher());
+            }
+        }
     }
 
     /** Opens {@code ciphertext} with the passphrase of {@code keyId} from the store. */
@@ -96,14 +179,15 @@ public final class OpenPgpDecryptor {
         if (pbe.isAEAD() || !(pbe.getEncData() instanceof SymmetricEncIntegrityPacket seipd)
                 || seipd.getVersion() != SymmetricEncIntegrityPacket.VERSION_1) {
             if (!pbe.isIntegrityProtected()) {
-                throw new IntegrityException("the message has no integrity protection (no MDC): refused, as its "
-                        + "content could have been changed undetected");
+                throw new IntegrityException(OpenPgpException.Reason.NOT_INTEGRITY_PROTECTED, "the message has no "
+                        + "integrity protection (no MDC): refused, as its content could have been changed undetected", null);
             }
             throw new OpenPgpException("unsupported OpenPGP encryption (AEAD / v5 / v6): dtr-backup reads SEIPD v1 "
                     + "with MDC, what gpg 2.2 writes");
         }
         if (!pbe.isIntegrityProtected()) {
-            throw new IntegrityException("the message has no integrity protection (no MDC): refused");
+            throw new IntegrityException(OpenPgpException.Reason.NOT_INTEGRITY_PROTECTED,
+                    "the message has no integrity protection (no MDC): refused", null);
         }
         char[] pass = passphrase.clone();
         InputStream clear;

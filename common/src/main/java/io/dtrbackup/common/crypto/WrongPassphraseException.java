@@ -5,7 +5,7 @@ package io.dtrbackup.common.crypto;
  * is not an OpenPGP packet stream). Thrown before any plaintext is released.
  */
 public final class WrongPassphraseException extends OpenPgpException {
-    public WrongPassphraseException(String message, Throwable cause) {
-        super(message, cause);
+    WrongPassphraseException(String message, Throwable cause) {
+        super(Reason.WRONG_PASSPHRASE, message, cause);
     }
 }

@@ -55,6 +55,15 @@ public final class Gpg {
         return run(args);
     }
 
+    /** {@link #encrypt} reading the plaintext from a pipe (gpg then writes partial-length packets). */
+    public Result encryptFromStdin(Path in, Path passphraseFile, Path out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("--pinentry-mode", "loopback", "--passphrase-file",
+                passphraseFile.toString(), "--symmetric", "--cipher-algo", "AES256"));
+        args.addAll(List.of(extra));
+        args.addAll(List.of("-o", out.toString()));
+        return run(args, ProcessBuilder.Redirect.from(in.toFile()));
+    }
+
     /** {@code gpg --list-packets} with the passphrase, for diagnostics. */
     public Result listPackets(Path in, Path passphraseFile) {
         return run(List.of("--pinentry-mode", "loopback", "--passphrase-file", passphraseFile.toString(),
@@ -62,13 +71,17 @@ public final class Gpg {
     }
 
     public Result run(List<String> args) {
+        return run(args, ProcessBuilder.Redirect.PIPE);
+    }
+
+    private Result run(List<String> args, ProcessBuilder.Redirect stdin) {
         try {
             Path status = Files.createTempFile(home, "status", ".txt");
             Path err = Files.createTempFile(home, "stderr", ".txt");
             List<String> cmd = new ArrayList<>(List.of("gpg", "--homedir", home.toString(), "--batch", "--yes",
                     "--no-tty", "--status-file", status.toString()));
             cmd.addAll(args);
-            Process p = new ProcessBuilder(cmd).redirectError(err.toFile())
+            Process p = new ProcessBuilder(cmd).redirectInput(stdin).redirectError(err.toFile())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!p.waitFor(10, TimeUnit.MINUTES)) {
                 p.destroyForcibly();

@@ -99,6 +99,12 @@ class OpenPgpTest {
         assertThat(SecretScan.foundIn(SecretScan.textOf(failure), right, wrong))
                 .as("a passphrase (bare, base64 or hex) in the exception's message, causes or stack trace: %s", failure)
                 .isEmpty();
+        Throwable viaEntryPoint = catchThrowable(() -> OpenPgpDecryptor.decrypt(() -> new ByteArrayInputStream(cipher),
+                wrong.toCharArray(), InputStream::readAllBytes));
+        assertThat(viaEntryPoint).isInstanceOf(WrongPassphraseException.class);
+        assertThat(SecretScan.foundIn(SecretScan.textOf(viaEntryPoint), right, wrong))
+                .as("a passphrase (bare, base64 or hex) in the exception's message, causes or stack trace: %s",
+                        viaEntryPoint).isEmpty();
     }
 
     @Test
@@ -196,6 +202,11 @@ class OpenPgpTest {
             assertThat(r.has("DECRYPTION_INFO 2 9")).as(r.toString()).isTrue(); // MDC method 2, AES-256
             assertThat(Files.readAllBytes(out)).isEqualTo(plain);
             Files.delete(out);
+            // and the one decryptor reads it back: the fast path, or Bouncy Castle's for the compressed one
+            Decrypted<byte[]> d = OpenPgpDecryptor.decrypt(() -> Files.newInputStream(in), PASS, InputStream::readAllBytes);
+            assertThat(d.value()).isEqualTo(plain);
+            assertThat(d.method()).isEqualTo(encryptor.parameters().compression().equals("none")
+                    ? OpenPgpDecryptor.FAST_METHOD : OpenPgpDecryptor.STANDARD_METHOD);
         }
     }
 
@@ -254,6 +265,15 @@ class OpenPgpTest {
             }
             assertThatThrownBy(() -> OpenPgpDecryptor.open(Files.newInputStream(out), "nope".toCharArray()))
                     .isInstanceOf(WrongPassphraseException.class);
+            // the one entry point: -z0 on the fast path, gpg's default (compressed) through the fallback
+            Decrypted<byte[]> viaEntryPoint = OpenPgpDecryptor.decrypt(() -> Files.newInputStream(out), PASS,
+                    InputStream::readAllBytes);
+            assertThat(viaEntryPoint.value()).isEqualTo(plain);
+            assertThat(viaEntryPoint.plaintextBytes()).isEqualTo(plain.length);
+            assertThat(viaEntryPoint.method()).isEqualTo(extra.length == 1 && extra[0].equals("-z0")
+                    ? OpenPgpDecryptor.FAST_METHOD : OpenPgpDecryptor.STANDARD_METHOD);
+            assertThatThrownBy(() -> OpenPgpDecryptor.decrypt(() -> Files.newInputStream(out), "nope".toCharArray(),
+                    InputStream::readAllBytes)).isInstanceOf(WrongPassphraseException.class);
         }
     }
 

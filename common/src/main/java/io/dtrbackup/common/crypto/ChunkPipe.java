@@ -1,4 +1,4 @@
-package io.dtrbackup.verify.openpgp;
+package io.dtrbackup.common.crypto;
 
 import io.dtrbackup.common.archive.BulkInputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
-package io.dtrbackup.verify.openpgp;
+package io.dtrbackup.common.crypto;
 
-import io.dtrbackup.verify.openpgp.DecryptionException.Reason;
+import io.dtrbackup.common.crypto.OpenPgpException.Reason;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -42,11 +42,11 @@ import org.bouncycastle.openpgp.operator.jcajce.JcePBEDataDecryptorFactoryBuilde
  * the message. The verdict comes after the last byte; {@link #decrypt} returns only when the MDC
  * matched, so nothing the consumer found is trusted before that. Valid forms it does not handle
  * (compression, other S2K or cipher types, SKESK v5/v6, SEIPD v2, a message without MDC) raise
- * {@link Reason#UNSUPPORTED} and the caller uses {@link StandardPgpDecryptor}, which applies
- * Bouncy Castle's own checks (and refuses a message without integrity protection).
+ * {@link Reason#UNSUPPORTED} before the consumer is called, and {@link OpenPgpDecryptor} falls back
+ * to Bouncy Castle's own checks (which refuse a message without integrity protection).
  */
-public final class FastPgpDecryptor {
-    public static final String METHOD = "fast-cfb";
+final class FastCfbDecryption {
+    static final String METHOD = "fast-cfb";
     static final int CHUNK = 1 << 20;
     private static final int PREFIX = 18;
     private static final int MDC_PACKET = 22;
@@ -64,15 +64,20 @@ public final class FastPgpDecryptor {
     private record SessionKey(int cipherAlgorithm, byte[] key) {
     }
 
+    private FastCfbDecryption() {
+    }
+
     /**
      * Decrypts {@code ciphertext} (closed by the caller) and hands the literal data to the
-     * consumer on the calling thread.
+     * consumer on the calling thread. The consumer is called only once the passphrase opened the
+     * message and its literal data packet began, so a wrong passphrase or an UNSUPPORTED form
+     * never reaches it.
      *
-     * @throws DecryptionException wrong key, MDC failure, truncation, malformed, or UNSUPPORTED (fall back)
+     * @throws OpenPgpException wrong passphrase, MDC failure, truncation, malformed, or UNSUPPORTED (fall back)
      * @throws IOException reading the ciphertext failed (e.g. the object store)
      */
-    public <T> Decrypted<T> decrypt(InputStream ciphertext, char[] passphrase, PlaintextConsumer<T> consumer)
-            throws DecryptionException, IOException {
+    static <T> Decrypted<T> decrypt(InputStream ciphertext, char[] passphrase, PlaintextConsumer<T> consumer)
+            throws IOException {
         AtomicBoolean cancelled = new AtomicBoolean();
         ChunkPipe raw = new ChunkPipe(PIPE_DEPTH, CHUNK);
         ChunkPipe plain = new ChunkPipe(PIPE_DEPTH, CHUNK + MDC_PACKET + 16);
@@ -85,6 +90,7 @@ public final class FastPgpDecryptor {
         MessageDigest plaintextSha = sha("SHA-256");
         long[] ciphertextBytes = new long[1];
         long[] plaintextBytes = new long[1];
+        CompletableFuture<Boolean> literalOpened = new CompletableFuture<>();
 
         CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
             try {
@@ -96,7 +102,7 @@ public final class FastPgpDecryptor {
         CompletableFuture<String> decryptor = CompletableFuture.supplyAsync(() -> {
             try {
                 return decryptStage(raw.inputStream(), passphrase, plain, cancelled);
-            } catch (DecryptionException | IOException | GeneralSecurityException | PGPException
+            } catch (IOException | GeneralSecurityException | PGPException
                     | InterruptedException e) {
                 cancelled.set(true);
                 tryFail(plain, e, literalDone);
@@ -110,11 +116,11 @@ public final class FastPgpDecryptor {
                 decryptorDone.set(true);
             }
         }, POOL);
-        CompletableFuture<DecryptionException> literal = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<OpenPgpException> literal = CompletableFuture.supplyAsync(() -> {
             try {
-                literalStage(plain.inputStream(), lit, plaintextSha, plaintextBytes, cancelled);
+                literalStage(plain.inputStream(), lit, plaintextSha, plaintextBytes, cancelled, literalOpened);
                 return null;
-            } catch (DecryptionException e) {
+            } catch (OpenPgpException e) {
                 if (e.reason() == Reason.UNSUPPORTED) {
                     cancelled.set(true);
                 }
@@ -125,15 +131,16 @@ public final class FastPgpDecryptor {
                 return null; // the decrypt stage failed: its own error is the one reported
             } catch (EOFException e) {
                 tryFail(lit, e, consumerDone);
-                return new DecryptionException(Reason.MALFORMED, "the encrypted message ends inside its literal data "
+                return OpenPgpException.of(Reason.MALFORMED, "the encrypted message ends inside its literal data "
                         + "packet: " + e.getMessage(), e);
             } catch (IOException | RuntimeException e) {
                 tryFail(lit, e, consumerDone);
-                return new DecryptionException(Reason.MALFORMED, "malformed literal data packet: " + e.getMessage(), e);
+                return OpenPgpException.of(Reason.MALFORMED, "malformed literal data packet: " + e.getMessage(), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new DecryptionException(Reason.MALFORMED, "interrupted", e);
+                return OpenPgpException.of(Reason.MALFORMED, "interrupted", e);
             } finally {
+                literalOpened.complete(false);
                 plain.drain(decryptorDone::get);
                 literalDone.set(true);
             }
@@ -142,21 +149,23 @@ public final class FastPgpDecryptor {
         T value = null;
         Throwable consumerError = null;
         try {
-            value = consumer.consume(lit.inputStream());
+            if (literalOpened.join()) {
+                value = consumer.consume(lit.inputStream());
+            }
         } catch (IOException | RuntimeException e) {
             consumerError = e;
         } finally {
             lit.drain(literalDone::get);
             consumerDone.set(true);
         }
-        DecryptionException structural;
+        OpenPgpException structural;
         try {
             structural = literal.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while decrypting", e);
         } catch (ExecutionException e) {
-            structural = new DecryptionException(Reason.MALFORMED, "literal data: " + e.getCause(), e.getCause());
+            structural = OpenPgpException.of(Reason.MALFORMED, "literal data: " + e.getCause(), e.getCause());
         }
         String cipher = join(decryptor, reader);
         if (structural != null) {
@@ -173,8 +182,9 @@ public final class FastPgpDecryptor {
      * for the tar walk and blob hashing.
      */
     private static void literalStage(InputStream inner, ChunkPipe out, MessageDigest sha, long[] count,
-            AtomicBoolean cancelled) throws IOException, DecryptionException, InterruptedException {
+            AtomicBoolean cancelled, CompletableFuture<Boolean> opened) throws IOException, InterruptedException {
         PacketBodyInputStream literal = openLiteral(inner);
+        opened.complete(true);
         boolean end = false;
         while (!end) {
             byte[] buf = out.buffer();
@@ -188,12 +198,12 @@ public final class FastPgpDecryptor {
                 sha.update(buf, 0, filled);
                 count[0] += filled;
                 if (!out.put(buf, 0, filled, cancelled::get)) {
-                    throw new DecryptionException(Reason.UNSUPPORTED, "cancelled");
+                    throw OpenPgpException.of(Reason.UNSUPPORTED, "cancelled");
                 }
             }
         }
         if (inner.read() >= 0) {
-            throw new DecryptionException(Reason.MALFORMED,
+            throw OpenPgpException.of(Reason.MALFORMED,
                     "unexpected packets after the literal data inside the encrypted message");
         }
         out.end(cancelled::get);
@@ -201,7 +211,7 @@ public final class FastPgpDecryptor {
 
     /** Waits for both stages; reports the decrypt stage's failure first (it explains the reader's). */
     private static String join(CompletableFuture<String> decryptor, CompletableFuture<Void> reader)
-            throws DecryptionException, IOException {
+            throws IOException {
         String cipher;
         try {
             cipher = decryptor.get();
@@ -235,23 +245,23 @@ public final class FastPgpDecryptor {
         }
     }
 
-    private static DecryptionException classify(Throwable cause) throws IOException {
-        if (cause instanceof DecryptionException d) {
+    private static OpenPgpException classify(Throwable cause) throws IOException {
+        if (cause instanceof OpenPgpException d) {
             return d;
         }
         if (cause instanceof ChunkPipe.UpstreamException up && up.getCause() instanceof IOException io) {
             throw io;
         }
         if (cause instanceof EOFException e) {
-            return new DecryptionException(Reason.TRUNCATED, "the object is truncated: " + e.getMessage(), e);
+            return OpenPgpException.of(Reason.TRUNCATED, "the object is truncated: " + e.getMessage(), e);
         }
         if (cause instanceof IOException e) {
-            return new DecryptionException(Reason.MALFORMED, "not a valid OpenPGP message: " + e.getMessage(), e);
+            return OpenPgpException.of(Reason.MALFORMED, "not a valid OpenPGP message: " + e.getMessage(), e);
         }
         if (cause instanceof PGPException e) {
-            return new DecryptionException(Reason.UNSUPPORTED, "key derivation: " + e.getMessage(), e);
+            return OpenPgpException.of(Reason.UNSUPPORTED, "key derivation: " + e.getMessage(), e);
         }
-        return new DecryptionException(Reason.MALFORMED, "decryption failed: " + cause, cause);
+        return OpenPgpException.of(Reason.MALFORMED, "decryption failed: " + cause, cause);
     }
 
     private static void readStage(InputStream in, ChunkPipe raw, MessageDigest sha, long[] count, AtomicBoolean cancelled,
@@ -295,7 +305,7 @@ public final class FastPgpDecryptor {
 
     /** Parses the packets, decrypts the SEIPD body in bulk, checks prefix and MDC. Returns the cipher name. */
     private static String decryptStage(InputStream in, char[] passphrase, ChunkPipe out, AtomicBoolean cancelled)
-            throws DecryptionException, IOException, GeneralSecurityException, PGPException, InterruptedException {
+            throws IOException, GeneralSecurityException, PGPException, InterruptedException {
         List<Skesk> skesks = new ArrayList<>();
         PacketHeader header;
         while (true) {
@@ -310,18 +320,18 @@ public final class FastPgpDecryptor {
             } else if (header.tag() == PacketHeader.SEIPD) {
                 break;
             } else if (header.tag() == PacketHeader.SED) {
-                throw new DecryptionException(Reason.UNSUPPORTED, "symmetrically encrypted data without MDC");
+                throw OpenPgpException.of(Reason.UNSUPPORTED, "symmetrically encrypted data without MDC");
             } else {
-                throw new DecryptionException(Reason.UNSUPPORTED, "packet tag " + header.tag() + " before the encrypted data");
+                throw OpenPgpException.of(Reason.UNSUPPORTED, "packet tag " + header.tag() + " before the encrypted data");
             }
         }
         if (skesks.isEmpty()) {
-            throw new DecryptionException(Reason.UNSUPPORTED, "no symmetric-key session packet (public-key encrypted?)");
+            throw OpenPgpException.of(Reason.UNSUPPORTED, "no symmetric-key session packet (public-key encrypted?)");
         }
         PacketBodyInputStream body = new PacketBodyInputStream(in, header);
         int version = body.read();
         if (version != 1) {
-            throw new DecryptionException(version < 0 ? Reason.TRUNCATED : Reason.UNSUPPORTED,
+            throw OpenPgpException.of(version < 0 ? Reason.TRUNCATED : Reason.UNSUPPORTED,
                     version < 0 ? "the object is truncated inside the encrypted data packet" : "SEIPD version " + version);
         }
 
@@ -345,7 +355,7 @@ public final class FastPgpDecryptor {
         boolean end = false;
         while (!end) {
             if (cancelled.get()) {
-                throw new DecryptionException(Reason.UNSUPPORTED, "cancelled");
+                throw OpenPgpException.of(Reason.UNSUPPORTED, "cancelled");
             }
             int avail = carry;
             if (avail < CHUNK) {
@@ -371,7 +381,7 @@ public final class FastPgpDecryptor {
             if (!prefixChecked) {
                 // chooseKey already matched the check bytes; a second look costs nothing and fails closed
                 if (o[14] != o[16] || o[15] != o[17]) {
-                    throw new DecryptionException(Reason.WRONG_KEY, "prefix check failed");
+                    throw OpenPgpException.of(Reason.WRONG_PASSPHRASE, "prefix check failed");
                 }
                 prefixChecked = true;
             }
@@ -384,7 +394,7 @@ public final class FastPgpDecryptor {
             prefixToSkip -= skip;
             if (emit - skip > 0) {
                 if (!out.put(o, skip, emit - skip, cancelled::get)) {
-                    throw new DecryptionException(Reason.UNSUPPORTED, "cancelled");
+                    throw OpenPgpException.of(Reason.UNSUPPORTED, "cancelled");
                 }
             } else {
                 out.recycle(o);
@@ -398,16 +408,16 @@ public final class FastPgpDecryptor {
             throw new EOFException("the encrypted data is too short to hold the MDC packet");
         }
         if ((held[0] & 0xff) != 0xD3 || (held[1] & 0xff) != 0x14) {
-            throw new DecryptionException(Reason.MDC_FAILURE,
+            throw OpenPgpException.of(Reason.MDC_FAILURE,
                     "the encrypted data does not end with an MDC packet (damaged or truncated ciphertext)");
         }
         mdc.update(held, 0, 2);
         byte[] expected = mdc.digest();
         if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(held, 2, MDC_PACKET))) {
-            throw new DecryptionException(Reason.MDC_FAILURE, "the MDC does not match: the ciphertext was modified or damaged");
+            throw OpenPgpException.of(Reason.MDC_FAILURE, "the MDC does not match: the ciphertext was modified or damaged");
         }
         if (in.read() >= 0) {
-            throw new DecryptionException(Reason.MALFORMED, "unexpected data after the encrypted data packet");
+            throw OpenPgpException.of(Reason.MALFORMED, "unexpected data after the encrypted data packet");
         }
         out.end(cancelled::get);
         return cipherName(session.cipherAlgorithm());
@@ -437,10 +447,10 @@ public final class FastPgpDecryptor {
         return total;
     }
 
-    private static Skesk readSkesk(PacketBodyInputStream body) throws IOException, DecryptionException {
+    private static Skesk readSkesk(PacketBodyInputStream body) throws IOException, OpenPgpException {
         int version = body.read();
         if (version != 4) {
-            throw new DecryptionException(Reason.UNSUPPORTED, "SKESK version " + version);
+            throw OpenPgpException.of(Reason.UNSUPPORTED, "SKESK version " + version);
         }
         int cipher = PacketHeader.readByte(body);
         int s2kType = PacketHeader.readByte(body);
@@ -457,7 +467,7 @@ public final class FastPgpDecryptor {
                 body.readFully(salt, 0, 8);
                 s2k = new S2K(hash, salt, PacketHeader.readByte(body));
             }
-            default -> throw new DecryptionException(Reason.UNSUPPORTED, "S2K type " + s2kType);
+            default -> throw OpenPgpException.of(Reason.UNSUPPORTED, "S2K type " + s2kType);
         }
         byte[] esk = body.readAllBytes();
         return new Skesk(cipher, s2k, esk);
@@ -465,7 +475,7 @@ public final class FastPgpDecryptor {
 
     /** Derives each SKESK's session key (Bouncy Castle's JCE path) and keeps the first whose prefix checks. */
     private static SessionKey chooseKey(List<Skesk> skesks, char[] passphrase, byte[] firstBlocks)
-            throws DecryptionException, PGPException, GeneralSecurityException {
+            throws OpenPgpException, PGPException, GeneralSecurityException {
         PBEDataDecryptorFactory factory = new JcePBEDataDecryptorFactoryBuilder(
                 new JcaPGPDigestCalculatorProviderBuilder().build()).build(passphrase);
         for (Skesk s : skesks) {
@@ -480,13 +490,13 @@ public final class FastPgpDecryptor {
                 if (s.encryptedSessionKey().length > 0) {
                     continue; // a wrong passphrase decrypts the ESK to garbage: try the next
                 }
-                throw new DecryptionException(Reason.UNSUPPORTED, "cipher algorithm " + algorithm);
+                throw OpenPgpException.of(Reason.UNSUPPORTED, "cipher algorithm " + algorithm);
             }
             if (prefixMatches(key, firstBlocks)) {
                 return new SessionKey(algorithm, key);
             }
         }
-        throw new DecryptionException(Reason.WRONG_KEY,
+        throw OpenPgpException.of(Reason.WRONG_PASSPHRASE,
                 "the passphrase does not open the message (OpenPGP prefix check failed)");
     }
 
@@ -521,16 +531,16 @@ public final class FastPgpDecryptor {
     }
 
     /** Reads the literal data packet's header; the returned stream is the file content. */
-    private static PacketBodyInputStream openLiteral(InputStream inner) throws IOException, DecryptionException {
+    private static PacketBodyInputStream openLiteral(InputStream inner) throws IOException, OpenPgpException {
         PacketHeader h = PacketHeader.read(inner);
         if (h == null) {
-            throw new DecryptionException(Reason.MALFORMED, "the encrypted message holds no packet");
+            throw OpenPgpException.of(Reason.MALFORMED, "the encrypted message holds no packet");
         }
         if (h.tag() == PacketHeader.COMPRESSED) {
-            throw new DecryptionException(Reason.UNSUPPORTED, "compressed data packet");
+            throw OpenPgpException.of(Reason.UNSUPPORTED, "compressed data packet");
         }
         if (h.tag() != PacketHeader.LITERAL) {
-            throw new DecryptionException(Reason.UNSUPPORTED, "packet tag " + h.tag() + " inside the encrypted message");
+            throw OpenPgpException.of(Reason.UNSUPPORTED, "packet tag " + h.tag() + " inside the encrypted message");
         }
         PacketBodyInputStream body = new PacketBodyInputStream(inner, h);
         PacketHeader.readByte(body); // format: b, t, u... content is taken as bytes either way

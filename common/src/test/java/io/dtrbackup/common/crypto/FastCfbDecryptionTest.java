@@ -1,10 +1,9 @@
-package io.dtrbackup.verify.openpgp;
+package io.dtrbackup.common.crypto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dtrbackup.common.crypto.OpenPgpEncryptor;
-import io.dtrbackup.verify.Gpg;
+import io.dtrbackup.common.crypto.OpenPgpException.Reason;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,15 +16,17 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The fast CFB path against Bouncy Castle's standard decryptor, on gpg's and crypto-service's output. */
-class FastPgpDecryptorTest {
+/**
+ * The fast CFB path against Bouncy Castle's path of the same decryptor, on gpg's and
+ * crypto-service's output; and the dispatch between them ({@link OpenPgpDecryptor#decrypt}).
+ */
+class FastCfbDecryptionTest {
     static final char[] PASS = "correct horse battery".toCharArray();
     @TempDir
     static Path dir;
@@ -33,14 +34,9 @@ class FastPgpDecryptorTest {
     static Path passFile;
 
     @BeforeAll
-    static void gpg() {
+    static void gpg() throws IOException {
         gpg = new Gpg(dir);
-        passFile = gpg.passphraseFile("pass", new String(PASS));
-    }
-
-    @AfterAll
-    static void stopAgent() {
-        gpg.close();
+        passFile = Files.writeString(dir.resolve("pass"), new String(PASS) + "\n");
     }
 
     static byte[] random(int size, long seed) {
@@ -70,7 +66,18 @@ class FastPgpDecryptorTest {
     static byte[] gpgEncrypt(byte[] plain, boolean stdin, String... extra) throws IOException {
         Path in = Files.write(Files.createTempFile(dir, "plain", ".tar"), plain);
         Path out = dir.resolve(in.getFileName() + ".gpg");
-        gpg.encrypt(in, out, passFile, stdin, extra);
+        String[] args = new String[extra.length + 3];
+        args[0] = "--s2k-digest-algo";
+        args[1] = "SHA256";
+        if (extra.length == 0) {
+            args[2] = "-z0";
+            args = Arrays.copyOf(args, 3);
+        } else {
+            args = Arrays.copyOf(args, 2 + extra.length);
+            System.arraycopy(extra, 0, args, 2, extra.length);
+        }
+        Gpg.Result r = stdin ? gpg.encryptFromStdin(in, passFile, out, args) : gpg.encrypt(in, passFile, out, args);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
         return Files.readAllBytes(out);
     }
 
@@ -83,11 +90,11 @@ class FastPgpDecryptorTest {
     }
 
     static Decrypted<String> fast(byte[] ct, char[] pass) throws Exception {
-        return new FastPgpDecryptor().decrypt(new ByteArrayInputStream(ct), pass, HASH);
+        return FastCfbDecryption.decrypt(new ByteArrayInputStream(ct), pass, HASH);
     }
 
     static Decrypted<String> standard(byte[] ct, char[] pass) throws Exception {
-        return new StandardPgpDecryptor().decrypt(new ByteArrayInputStream(ct), pass, HASH);
+        return OpenPgpDecryptor.decryptStandard(() -> new ByteArrayInputStream(ct), pass, HASH);
     }
 
     @ParameterizedTest
@@ -99,7 +106,7 @@ class FastPgpDecryptorTest {
             Decrypted<String> f = fast(ct, PASS);
             Decrypted<String> s = standard(ct, PASS);
             assertThat(f.value()).isEqualTo(sha256(plain)).isEqualTo(s.value());
-            assertThat(f.method()).isEqualTo(FastPgpDecryptor.METHOD);
+            assertThat(f.method()).isEqualTo(OpenPgpDecryptor.FAST_METHOD);
             assertThat(f.cipher()).isEqualTo("AES-256").isEqualTo(s.cipher());
             assertThat(f.ciphertextSha256()).isEqualTo(sha256(ct)).isEqualTo(s.ciphertextSha256());
             assertThat(f.ciphertextBytes()).isEqualTo(ct.length);
@@ -119,17 +126,48 @@ class FastPgpDecryptorTest {
     void compressedMessageIsLeftToTheStandardDecryptor() throws Exception {
         byte[] plain = random(100_000, 3);
         byte[] ct = gpgEncrypt(plain, true, "-z", "6");
-        assertThatThrownBy(() -> fast(ct, PASS)).isInstanceOfSatisfying(DecryptionException.class,
-                e -> assertThat(e.reason()).isEqualTo(DecryptionException.Reason.UNSUPPORTED));
+        assertThatThrownBy(() -> fast(ct, PASS)).isInstanceOfSatisfying(OpenPgpException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.UNSUPPORTED));
         assertThat(standard(ct, PASS).value()).isEqualTo(sha256(plain));
+        // the one entry point falls back by itself, reading the object a second time
+        int[] opened = new int[1];
+        Decrypted<String> d = OpenPgpDecryptor.decrypt(() -> {
+            opened[0]++;
+            return new ByteArrayInputStream(ct);
+        }, PASS, HASH);
+        assertThat(d.value()).isEqualTo(sha256(plain));
+        assertThat(d.method()).isEqualTo(OpenPgpDecryptor.STANDARD_METHOD);
+        assertThat(opened[0]).isEqualTo(2);
+    }
+
+    @Test
+    void theEntryPointTakesTheFastPathForWhatCryptoServiceAndGpgZ0Write() throws Exception {
+        byte[] plain = random(200_000, 11);
+        for (byte[] ct : new byte[][] {gpgEncrypt(plain, false), bcEncrypt(plain, new OpenPgpEncryptor.Settings(
+                OpenPgpEncryptor.S2kDigest.SHA256, 0x60, OpenPgpEncryptor.Compression.NONE, 1 << 16))}) {
+            Decrypted<String> d = OpenPgpDecryptor.decrypt(() -> new ByteArrayInputStream(ct), PASS, HASH);
+            assertThat(d.method()).isEqualTo(OpenPgpDecryptor.FAST_METHOD);
+            assertThat(d.value()).isEqualTo(sha256(plain)).isEqualTo(d.plaintextSha256());
+        }
+    }
+
+    @Test
+    void theConsumerIsNotCalledWhenThePassphraseIsWrong() throws Exception {
+        byte[] ct = gpgEncrypt(random(50_000, 12), false);
+        boolean[] called = new boolean[1];
+        assertReason(() -> OpenPgpDecryptor.decrypt(() -> new ByteArrayInputStream(ct), "not it".toCharArray(), in -> {
+            called[0] = true;
+            return null;
+        }), Reason.WRONG_PASSPHRASE);
+        assertThat(called[0]).isFalse();
     }
 
     @Test
     void wrongPassphraseIsWrongKeyForBoth() throws Exception {
         byte[] ct = gpgEncrypt(random(50_000, 4), false);
         char[] wrong = "not it".toCharArray();
-        assertReason(() -> fast(ct, wrong), DecryptionException.Reason.WRONG_KEY);
-        assertReason(() -> standard(ct, wrong), DecryptionException.Reason.WRONG_KEY);
+        assertReason(() -> fast(ct, wrong), Reason.WRONG_PASSPHRASE);
+        assertReason(() -> standard(ct, wrong), Reason.WRONG_PASSPHRASE);
     }
 
     @ParameterizedTest
@@ -141,8 +179,8 @@ class FastPgpDecryptorTest {
             byte[] bad = ct.clone();
             int at = position < 0 ? bad.length + position : position;
             bad[at] ^= 0x10;
-            assertReason(() -> fast(bad, PASS), DecryptionException.Reason.MDC_FAILURE);
-            assertReason(() -> standard(bad, PASS), DecryptionException.Reason.MDC_FAILURE);
+            assertReason(() -> fast(bad, PASS), Reason.MDC_FAILURE);
+            assertReason(() -> standard(bad, PASS), Reason.MDC_FAILURE);
         }
     }
 
@@ -153,8 +191,8 @@ class FastPgpDecryptorTest {
         for (boolean stdin : new boolean[] {false, true}) {
             byte[] ct = gpgEncrypt(plain, stdin);
             byte[] cut = Arrays.copyOf(ct, Math.min(keep, ct.length - 1));
-            assertReason(() -> fast(cut, PASS), DecryptionException.Reason.TRUNCATED);
-            assertThatThrownBy(() -> standard(cut, PASS)).isInstanceOf(DecryptionException.class);
+            assertReason(() -> fast(cut, PASS), Reason.TRUNCATED);
+            assertThatThrownBy(() -> standard(cut, PASS)).isInstanceOf(OpenPgpException.class);
         }
     }
 
@@ -162,7 +200,7 @@ class FastPgpDecryptorTest {
     void trailingGarbageIsRefused() throws Exception {
         byte[] ct = gpgEncrypt(random(1000, 8), false);
         byte[] longer = Arrays.copyOf(ct, ct.length + 3);
-        assertReason(() -> fast(longer, PASS), DecryptionException.Reason.MALFORMED);
+        assertReason(() -> fast(longer, PASS), Reason.MALFORMED);
     }
 
     @Test
@@ -172,13 +210,13 @@ class FastPgpDecryptorTest {
             in.read(new byte[10]);
             throw new IOException("tar is damaged");
         };
-        Decrypted<String> d = new FastPgpDecryptor().decrypt(new ByteArrayInputStream(ct), PASS, failing);
+        Decrypted<String> d = FastCfbDecryption.decrypt(new ByteArrayInputStream(ct), PASS, failing);
         assertThat(d.value()).isNull();
         assertThat(d.consumerError()).hasMessage("tar is damaged");
         byte[] bad = ct.clone();
         bad[5000] ^= 1;
-        assertReason(() -> new FastPgpDecryptor().decrypt(new ByteArrayInputStream(bad), PASS, failing),
-                DecryptionException.Reason.MDC_FAILURE);
+        assertReason(() -> FastCfbDecryption.decrypt(new ByteArrayInputStream(bad), PASS, failing),
+                Reason.MDC_FAILURE);
     }
 
     @Test
@@ -203,7 +241,7 @@ class FastPgpDecryptorTest {
                 return r;
             }
         };
-        assertThatThrownBy(() -> new FastPgpDecryptor().decrypt(broken, PASS, HASH))
+        assertThatThrownBy(() -> FastCfbDecryption.decrypt(broken, PASS, HASH))
                 .isInstanceOf(IOException.class).hasMessageContaining("connection reset");
     }
 
@@ -211,8 +249,8 @@ class FastPgpDecryptorTest {
         Object call() throws Exception;
     }
 
-    static void assertReason(Call call, DecryptionException.Reason reason) {
-        assertThatThrownBy(call::call).isInstanceOfSatisfying(DecryptionException.class,
+    static void assertReason(Call call, Reason reason) {
+        assertThatThrownBy(call::call).isInstanceOfSatisfying(OpenPgpException.class,
                 e -> assertThat(e.reason()).as(e.getMessage()).isEqualTo(reason));
     }
 }

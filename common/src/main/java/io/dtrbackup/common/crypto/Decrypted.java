@@ -1,4 +1,4 @@
-package io.dtrbackup.verify.openpgp;
+package io.dtrbackup.common.crypto;
 
 /**
  * A decryption whose MDC verified. The consumer's result is only meaningful because the MDC

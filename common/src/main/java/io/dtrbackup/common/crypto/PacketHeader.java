@@ -1,4 +1,4 @@
-package io.dtrbackup.verify.openpgp;
+package io.dtrbackup.common.crypto;
 
 import java.io.EOFException;
 import java.io.IOException;
