@@ -1,15 +1,15 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.ConfigType;
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupIds;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.BackupRequested;
-import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.contract.config.ConfigType;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupIds;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupRequested;
+import io.dtrbackup.contract.events.Trigger;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicReader;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topics;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupPhase;
 import io.dtrbackup.common.kafka.TopicReader;
 import io.dtrbackup.common.status.BackupStatus;
 import java.time.Duration;

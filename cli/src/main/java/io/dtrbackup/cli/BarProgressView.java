@@ -1,10 +1,10 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupPhase;
-import io.dtrbackup.common.events.BackupProgress;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupProgress;
 import io.dtrbackup.common.status.ArtifactStatus;
 import io.dtrbackup.common.status.BackupStatus;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.kafka.TopicReader;
 import io.vertx.core.Vertx;
 import java.io.PrintWriter;

@@ -1,11 +1,11 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupEvent;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicFollower;
 import io.dtrbackup.common.kafka.TopicReader;
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.topics.Topics;
 import io.dtrbackup.common.util.Retry;
 import java.time.Duration;
 import java.util.List;

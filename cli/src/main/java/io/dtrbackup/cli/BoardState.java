@@ -1,16 +1,16 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupProgress;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupProgress;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
 import io.dtrbackup.common.status.ArtifactStatus;
 import io.dtrbackup.common.status.BackupOutcome;
 import io.dtrbackup.common.status.BackupStatus;
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
 import io.dtrbackup.common.kafka.TopicReader;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topics;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,11 +1,11 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.crypto.PassphraseStore;
 import io.dtrbackup.common.kafka.KafkaSettings;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectStore;
 import java.nio.file.Files;

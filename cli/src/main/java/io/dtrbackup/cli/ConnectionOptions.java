@@ -1,6 +1,6 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.contract.config.CommonConfig;
 import io.dtrbackup.common.crypto.PassphraseConfig;
 import java.nio.file.Path;
 import java.util.Map;

@@ -7,9 +7,9 @@ import io.dtrbackup.common.crypto.OpenPgpDecryptor;
 import io.dtrbackup.common.crypto.OpenPgpException;
 import io.dtrbackup.common.crypto.PassphraseStore;
 import io.dtrbackup.common.crypto.WrongPassphraseException;
-import io.dtrbackup.common.events.ArtifactEncrypted;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.events.ArtifactEncrypted;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.ObjectStoreException;
 import java.io.BufferedOutputStream;
@@ -145,7 +145,7 @@ final class Fetcher {
             try (InputStream in = store.get(layout.backupBucket(), recordKey)) {
                 return Optional.of(EventCodec.decode(in.readAllBytes(), ArtifactEncrypted.class));
             }
-        } catch (IOException | RuntimeException | io.dtrbackup.common.events.MalformedEventException e) {
+        } catch (IOException | RuntimeException | io.dtrbackup.contract.events.MalformedEventException e) {
             return Optional.empty();
         }
     }

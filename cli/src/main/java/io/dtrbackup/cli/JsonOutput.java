@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.dtrbackup.common.events.BackupOverdue;
+import io.dtrbackup.contract.events.BackupOverdue;
 import io.dtrbackup.common.status.ArtifactStatus;
 import io.dtrbackup.common.status.BackupStatus;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.EventCodec;
 import io.dtrbackup.common.kafka.EventPublisher;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicReader;
-import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.contract.topics.Topic;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.ObjectStoreException;

@@ -1,6 +1,6 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.manifest.Manifest;
+import io.dtrbackup.contract.manifest.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -81,7 +81,7 @@ record ManifestView(String key, Manifest manifest) {
         return artifacts().stream().mapToLong(a -> Math.max(0, a.ciphertextSize())).sum();
     }
 
-    private static String kind(io.dtrbackup.common.events.ArtifactKind kind) {
+    private static String kind(io.dtrbackup.contract.events.ArtifactKind kind) {
         return kind == null ? null : kind.name().toUpperCase(Locale.ROOT);
     }
 

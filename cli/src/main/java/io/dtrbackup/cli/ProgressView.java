@@ -1,6 +1,6 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupEvent;
 import io.dtrbackup.common.status.BackupStatus;
 
 /** Draws one backup as its status events arrive: bars on a terminal, lines otherwise. */

@@ -1,9 +1,9 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupRejected;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.BackupRejected;
 import io.dtrbackup.common.status.ArtifactStatus;
 import io.dtrbackup.common.status.BackupOutcome;
 import io.dtrbackup.common.status.BackupStatus;

@@ -1,12 +1,12 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupReverified;
-import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.events.VerifyRequested;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupReverified;
+import io.dtrbackup.contract.events.EventIds;
+import io.dtrbackup.contract.events.VerifyRequested;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicReader;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topics;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

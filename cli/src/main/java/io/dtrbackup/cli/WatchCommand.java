@@ -1,8 +1,8 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupEvent;
 import io.dtrbackup.common.kafka.TopicReader;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topics;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,9 +1,9 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupOverdue;
-import io.dtrbackup.common.events.BackupProgress;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupOverdue;
+import io.dtrbackup.contract.events.BackupProgress;
 import io.dtrbackup.common.status.BackupStatus;
 import io.dtrbackup.common.status.StatusBoard;
 import java.time.Duration;
@@ -52,7 +52,7 @@ final class WatchModel {
         if (status == null) {
             return null;
         }
-        if (status.isTerminal() && status.phase() == io.dtrbackup.common.events.BackupPhase.COMPLETED) {
+        if (status.isTerminal() && status.phase() == io.dtrbackup.contract.events.BackupPhase.COMPLETED) {
             overdue.remove(status.clusterId());
         }
         if (event instanceof BackupProgress p) {

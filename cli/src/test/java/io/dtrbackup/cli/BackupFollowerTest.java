@@ -3,11 +3,11 @@ package io.dtrbackup.cli;
 import static io.dtrbackup.cli.Events.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupPhase;
-import io.dtrbackup.common.events.BackupPhaseChanged;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupPhaseChanged;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
@@ -76,7 +76,7 @@ class BackupFollowerTest {
 
     @Test
     void eventsOfOtherBackupsAreIgnored() {
-        var other = new io.dtrbackup.common.events.BackupRejected(Events.V, "x", "bk-other", Events.CLUSTER, at(1),
+        var other = new io.dtrbackup.contract.events.BackupRejected(Events.V, "x", "bk-other", Events.CLUSTER, at(1),
                 "no", null);
         var result = follow(Duration.ofSeconds(10), other, Events.discovered(2), Events.verified(3, ArtifactKind.METADATA),
                 Events.verified(4, ArtifactKind.IMAGES), Events.completed(5));

@@ -3,7 +3,7 @@ package io.dtrbackup.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topics;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;

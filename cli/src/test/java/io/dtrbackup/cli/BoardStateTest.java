@@ -2,13 +2,13 @@ package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupPhase;
-import io.dtrbackup.common.events.BackupProgress;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupProgress;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.topics.Topics;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,19 +1,19 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.events.ArtifactFailed;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.ArtifactVerified;
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.BackupPhase;
-import io.dtrbackup.common.events.BackupProgress;
-import io.dtrbackup.common.events.BackupRejected;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.events.StorageKind;
-import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.contract.events.ArtifactFailed;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.ArtifactVerified;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupProgress;
+import io.dtrbackup.contract.events.BackupRejected;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.events.StorageKind;
+import io.dtrbackup.contract.events.Trigger;
 import java.time.Instant;
 import java.util.List;
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
 import io.dtrbackup.common.crypto.PassphraseStore;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.InMemoryObjectStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -2,8 +2,8 @@ package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

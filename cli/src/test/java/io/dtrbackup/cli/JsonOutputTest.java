@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupOverdue;
-import io.dtrbackup.common.events.BackupProgress;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupOverdue;
+import io.dtrbackup.contract.events.BackupProgress;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -134,11 +134,11 @@ class JsonOutputTest {
         // ... one still encrypting its images ...
         String running = "bk-20261125T113000Z-5e6f7a8b";
         var d = Events.discovered(0);
-        model.apply(new io.dtrbackup.common.events.ReplicaDiscovered(d.schemaVersion(), "d2", running, "prod-us-2",
+        model.apply(new io.dtrbackup.contract.events.ReplicaDiscovered(d.schemaVersion(), "d2", running, "prod-us-2",
                 NOW.minusSeconds(1800), d.trigger(), d.options(), "0b1c2d3e4f5a", null, "2.8.13", d.storageKind(),
                 "dtr-registry-0b1c2d3e4f5a", "sticky", List.of(ArtifactKind.METADATA, ArtifactKind.IMAGES),
                 "20261125-11_30_00", NOW.minusSeconds(1800)));
-        model.apply(new io.dtrbackup.common.events.ArtifactVerified(d.schemaVersion(), "v2", running, "prod-us-2",
+        model.apply(new io.dtrbackup.contract.events.ArtifactVerified(d.schemaVersion(), "v2", running, "prod-us-2",
                 NOW.minusSeconds(1500), ArtifactKind.METADATA, "prod-us-2/" + running + "/m.tar.gpg", 50000, Events.SHA, 60,
                 null, false, 900));
         model.apply(new BackupProgress(d.schemaVersion(), "p2", running, "prod-us-2", NOW.minusSeconds(2), ArtifactKind.IMAGES,

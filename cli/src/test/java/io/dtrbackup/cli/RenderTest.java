@@ -2,9 +2,9 @@ package io.dtrbackup.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.BackupOverdue;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.BackupOverdue;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -34,7 +34,7 @@ class RenderTest {
         assertThat(model.apply(Events.progress(3, ArtifactKind.IMAGES, ArtifactPhase.STAGING, 2 << 20, 1e8))).isNull();
         assertThat(model.apply(Events.progress(8, ArtifactKind.IMAGES, ArtifactPhase.STAGING, 9 << 20, 1e8)))
                 .endsWith("images STAGING 9.0 MiB");
-        assertThat(model.apply(Events.backupFailed(9, io.dtrbackup.common.events.BackupPhase.FAILED, "metadata",
+        assertThat(model.apply(Events.backupFailed(9, io.dtrbackup.contract.events.BackupPhase.FAILED, "metadata",
                 "docker/dtr exited 1"))).isEqualTo("02:00:09Z " + Events.BACKUP + " prod-eu-1 FAILED at metadata: docker/dtr exited 1");
     }
 

@@ -1,14 +1,14 @@
 package io.dtrbackup.crypto;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ConfigType;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ConfigType;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
 import io.dtrbackup.common.crypto.PassphraseConfig;
 import io.dtrbackup.common.crypto.PassphraseStore;
-import io.dtrbackup.common.handoff.HandoffProtocol;
+import io.dtrbackup.contract.handoff.HandoffProtocol;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

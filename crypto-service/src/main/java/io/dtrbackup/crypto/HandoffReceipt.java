@@ -1,6 +1,6 @@
 package io.dtrbackup.crypto;
 
-import io.dtrbackup.common.events.EncryptionParameters;
+import io.dtrbackup.contract.events.EncryptionParameters;
 
 /**
  * What crypto-service stored for a plaintext handed to it directly by its producer: written beside

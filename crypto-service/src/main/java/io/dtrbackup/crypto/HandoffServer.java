@@ -2,9 +2,9 @@ package io.dtrbackup.crypto;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.handoff.HandoffProtocol;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.handoff.HandoffProtocol;
 import io.dtrbackup.common.log.BackupLog;
 import io.dtrbackup.common.service.ProgressReporter;
 import io.dtrbackup.common.store.ObjectStoreException;

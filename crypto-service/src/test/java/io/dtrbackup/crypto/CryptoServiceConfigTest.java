@@ -3,8 +3,8 @@ package io.dtrbackup.crypto;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
 import io.dtrbackup.common.service.ServiceLauncher;
 import java.nio.file.Files;

@@ -2,9 +2,9 @@ package io.dtrbackup.crypto;
 
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
 import io.dtrbackup.common.crypto.PassphraseStore;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactStaged;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactStaged;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.EmbeddedS3;

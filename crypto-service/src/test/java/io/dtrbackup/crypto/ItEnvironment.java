@@ -1,11 +1,11 @@
 package io.dtrbackup.crypto;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectInfo;
-import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.contract.topics.Topic;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
 import java.io.IOException;

@@ -1,10 +1,10 @@
 package io.dtrbackup.crypto;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactStaged;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactStaged;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.EventIds;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.ObjectStore;
 import java.io.ByteArrayInputStream;
 import java.security.MessageDigest;

@@ -1,12 +1,12 @@
 package io.dtrbackup.discovery;
 
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupPhase;
-import io.dtrbackup.common.events.BackupPhaseChanged;
-import io.dtrbackup.common.events.BackupRejected;
-import io.dtrbackup.common.events.ReplicaDiscovered;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupPhaseChanged;
+import io.dtrbackup.contract.events.BackupRejected;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;

@@ -1,6 +1,6 @@
 package io.dtrbackup.discovery;
 
-import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;

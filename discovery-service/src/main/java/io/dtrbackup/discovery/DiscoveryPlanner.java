@@ -1,10 +1,10 @@
 package io.dtrbackup.discovery;
 
 import io.dtrbackup.common.clusters.ClusterSpec;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
-import io.dtrbackup.common.events.StorageKind;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.StorageKind;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -1,8 +1,8 @@
 package io.dtrbackup.discovery;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ConfigType;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ConfigType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

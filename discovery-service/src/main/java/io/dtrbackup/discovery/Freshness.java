@@ -1,9 +1,9 @@
 package io.dtrbackup.discovery;
 
 import io.dtrbackup.common.clusters.ClusterSpec;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupOverdue;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupOverdue;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package io.dtrbackup.discovery;
 
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;

@@ -2,16 +2,16 @@ package io.dtrbackup.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.BackupPhase;
-import io.dtrbackup.common.events.BackupPhaseChanged;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.events.StorageKind;
-import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupPhaseChanged;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.events.StorageKind;
+import io.dtrbackup.contract.events.Trigger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -11,10 +11,10 @@ import static io.dtrbackup.discovery.Fixtures.withStopped;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dtrbackup.common.clusters.ClusterSpec;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
-import io.dtrbackup.common.events.StorageKind;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.StorageKind;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package io.dtrbackup.discovery;
 
 import io.dtrbackup.common.clusters.ClusterSpec;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.ClusterBackupRecorded;
-import io.dtrbackup.common.events.StorageKind;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.ClusterBackupRecorded;
+import io.dtrbackup.contract.events.StorageKind;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

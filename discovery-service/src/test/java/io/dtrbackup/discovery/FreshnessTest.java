@@ -4,7 +4,7 @@ import static io.dtrbackup.discovery.Fixtures.cluster;
 import static io.dtrbackup.discovery.Fixtures.recorded;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.BackupOverdue;
+import io.dtrbackup.contract.events.BackupOverdue;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

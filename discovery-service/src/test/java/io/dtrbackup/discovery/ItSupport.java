@@ -1,15 +1,15 @@
 package io.dtrbackup.discovery;
 
-import io.dtrbackup.common.config.ServiceConfig;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.BackupRequested;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.contract.config.ServiceConfig;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupRequested;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.EventIds;
+import io.dtrbackup.contract.events.Trigger;
 import io.dtrbackup.common.kafka.EventPublisher;
 import io.dtrbackup.common.service.ServiceLauncher;
-import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.contract.topics.Topic;
 import io.vertx.core.Future;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.dtrbackup.discovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.BackupIds;
+import io.dtrbackup.contract.events.BackupIds;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

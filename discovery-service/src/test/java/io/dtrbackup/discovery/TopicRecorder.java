@@ -1,8 +1,8 @@
 package io.dtrbackup.discovery;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.MalformedEventException;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.MalformedEventException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +82,7 @@ final class TopicRecorder implements AutoCloseable {
     }
 
     List<BackupEvent> statusOf(String backupId) {
-        return records.stream().filter(r -> r.topic().equals(io.dtrbackup.common.topics.Topics.STATUS.name())
+        return records.stream().filter(r -> r.topic().equals(io.dtrbackup.contract.topics.Topics.STATUS.name())
                 && r.event() != null && backupId.equals(r.event().backupId())).map(Rec::event).toList();
     }
 

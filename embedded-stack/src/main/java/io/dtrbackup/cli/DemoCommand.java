@@ -1,11 +1,11 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupIds;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.BackupRequested;
-import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupIds;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupRequested;
+import io.dtrbackup.contract.events.Trigger;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;

@@ -1,10 +1,10 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.service.ServiceLauncher;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topics;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.EmbeddedS3;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.crypto.CryptoServiceConfig;
 import io.dtrbackup.crypto.CryptoVerticle;
 import io.dtrbackup.discovery.DiscoveryServiceConfig;

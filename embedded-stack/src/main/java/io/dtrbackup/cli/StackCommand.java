@@ -1,6 +1,6 @@
 package io.dtrbackup.cli;
 
-import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.contract.config.CommonConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ServiceConfig;
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ServiceConfig;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.topics.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -230,7 +230,7 @@ class DeployManifestsTest {
     /** What TopicCreator creates: name -> "partitions configs". */
     static Map<String, String> expectedTopics() {
         Map<String, String> expected = new TreeMap<>();
-        int partitions = Integer.parseInt(io.dtrbackup.common.config.CommonConfig.KAFKA_TOPIC_PARTITIONS.defaultValue());
+        int partitions = Integer.parseInt(io.dtrbackup.contract.config.CommonConfig.KAFKA_TOPIC_PARTITIONS.defaultValue());
         for (Topic t : Topics.all()) {
             expected.put(t.name(), (t == Topics.CLUSTER_STATE ? 1 : partitions) + " " + new TreeMap<>(t.configs()));
         }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.contract.config.CommonConfig;
 import io.dtrbackup.common.crypto.Gpg;
 import io.dtrbackup.cli.fault.ServiceProcesses;
 import io.dtrbackup.cli.fault.ServiceProcesses.Service;

@@ -1,8 +1,8 @@
 package io.dtrbackup.image;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.handoff.HandoffProtocol;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.handoff.HandoffProtocol;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;

@@ -1,9 +1,9 @@
 package io.dtrbackup.image;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ConfigType;
-import io.dtrbackup.common.handoff.HandoffProtocol;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ConfigType;
+import io.dtrbackup.contract.handoff.HandoffProtocol;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

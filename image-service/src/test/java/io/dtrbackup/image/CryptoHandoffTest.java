@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.sun.net.httpserver.HttpServer;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.handoff.HandoffProtocol;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.handoff.HandoffProtocol;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;

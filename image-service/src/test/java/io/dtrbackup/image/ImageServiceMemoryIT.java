@@ -4,12 +4,12 @@ import static io.dtrbackup.image.ServiceHarness.has;
 import static io.dtrbackup.image.ServiceHarness.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactFailed;
-import io.dtrbackup.common.events.ArtifactStaged;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.events.StorageKind;
+import io.dtrbackup.contract.events.ArtifactFailed;
+import io.dtrbackup.contract.events.ArtifactStaged;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.events.StorageKind;
 import io.dtrbackup.testsupport.DockerExtension;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;

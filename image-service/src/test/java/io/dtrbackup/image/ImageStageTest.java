@@ -2,13 +2,13 @@ package io.dtrbackup.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactSkipped;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.events.StorageKind;
-import io.dtrbackup.common.events.Trigger;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactSkipped;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.events.StorageKind;
+import io.dtrbackup.contract.events.Trigger;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;

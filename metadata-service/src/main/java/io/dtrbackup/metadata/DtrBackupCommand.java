@@ -1,6 +1,6 @@
 package io.dtrbackup.metadata;
 
-import io.dtrbackup.common.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

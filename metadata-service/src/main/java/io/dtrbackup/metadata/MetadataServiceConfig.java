@@ -1,8 +1,8 @@
 package io.dtrbackup.metadata;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ConfigType;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ConfigType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,7 +3,7 @@ package io.dtrbackup.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dtrbackup.common.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupOptions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

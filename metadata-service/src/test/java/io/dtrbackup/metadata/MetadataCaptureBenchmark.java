@@ -2,9 +2,9 @@ package io.dtrbackup.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.MinioObjectStore;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.docker.DockerClients;
@@ -116,7 +116,7 @@ class MetadataCaptureBenchmark {
                 assertThat(staged).isEqualTo(size);
                 capture.add(staged / 1e6 / seconds);
                 store.remove(layout.stagingBucket(), layout.stagingKey("bench", event.backupId(),
-                        io.dtrbackup.common.events.ArtifactKind.METADATA));
+                        io.dtrbackup.contract.events.ArtifactKind.METADATA));
             }
         } finally {
             threads.shutdownNow();

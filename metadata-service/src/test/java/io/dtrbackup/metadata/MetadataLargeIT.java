@@ -3,12 +3,12 @@ package io.dtrbackup.metadata;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dtrbackup.common.events.ArtifactFailed;
-import io.dtrbackup.common.events.ArtifactStaged;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.BackupProgress;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.events.ArtifactFailed;
+import io.dtrbackup.contract.events.ArtifactStaged;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupProgress;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.topics.Topics;
 import io.dtrbackup.testsupport.DockerExtension;
 import io.dtrbackup.testsupport.DtrSimulator;
 import io.dtrbackup.testsupport.EmbeddedKafka;

@@ -2,8 +2,8 @@ package io.dtrbackup.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.testsupport.DtrSimulator;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,16 +2,16 @@ package io.dtrbackup.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactStaged;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.events.StorageKind;
-import io.dtrbackup.common.events.Trigger;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactStaged;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.EventIds;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.events.StorageKind;
+import io.dtrbackup.contract.events.Trigger;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.InMemoryObjectStore;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;

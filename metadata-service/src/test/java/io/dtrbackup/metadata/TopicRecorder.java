@@ -1,8 +1,8 @@
 package io.dtrbackup.metadata;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.MalformedEventException;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.MalformedEventException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.dtrbackup.verify;
 
-import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactKind;
 import io.dtrbackup.common.store.ObjectInfo;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.ObjectStoreException;

@@ -1,8 +1,8 @@
 package io.dtrbackup.verify;
 
-import io.dtrbackup.common.events.ArtifactEncrypted;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.manifest.Manifest;
+import io.dtrbackup.contract.events.ArtifactEncrypted;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.manifest.Manifest;
 
 /**
  * What an encrypted artifact must turn out to be, from its producer's record (the

@@ -1,12 +1,12 @@
 package io.dtrbackup.verify;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupReverified;
-import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.events.VerifyRequested;
-import io.dtrbackup.common.manifest.Manifest;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupReverified;
+import io.dtrbackup.contract.events.EventIds;
+import io.dtrbackup.contract.events.VerifyRequested;
+import io.dtrbackup.contract.manifest.Manifest;
 import io.dtrbackup.common.metrics.PipelineMeters;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.dtrbackup.common.store.ObjectStore;
 import java.time.Instant;
 import java.util.ArrayList;

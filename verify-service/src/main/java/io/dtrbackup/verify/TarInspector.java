@@ -7,7 +7,7 @@ import io.dtrbackup.common.archive.TarListing;
 import io.dtrbackup.common.archive.TarMember;
 import io.dtrbackup.common.archive.TarStreamReader;
 import io.dtrbackup.common.crypto.PlaintextConsumer;
-import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactKind;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package io.dtrbackup.verify;
 
-import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactKind;
 import java.time.Instant;
 import java.util.List;
 

@@ -1,10 +1,10 @@
 package io.dtrbackup.verify;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ConfigType;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ConfigType;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.crypto.PassphraseConfig;
 import io.dtrbackup.common.crypto.PassphraseStore;
 import java.nio.file.Path;

@@ -3,8 +3,8 @@ package io.dtrbackup.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
-import io.dtrbackup.common.events.ArtifactEncrypted;
-import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactEncrypted;
+import io.dtrbackup.contract.events.ArtifactKind;
 import io.dtrbackup.common.store.InMemoryObjectStore;
 import io.dtrbackup.testsupport.DtrMetadataTar;
 import java.io.ByteArrayInputStream;

@@ -2,10 +2,10 @@ package io.dtrbackup.verify;
 
 import io.dtrbackup.common.archive.TarListing;
 import io.dtrbackup.common.crypto.OpenPgpEncryptor;
-import io.dtrbackup.common.events.ArtifactEncrypted;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.EventIds;
+import io.dtrbackup.contract.events.ArtifactEncrypted;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.EventIds;
 import io.dtrbackup.testsupport.DtrMetadataTar;
 import io.dtrbackup.testsupport.RegistryTreeGenerator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;

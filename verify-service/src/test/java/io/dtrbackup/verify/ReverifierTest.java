@@ -2,14 +2,14 @@ package io.dtrbackup.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.ArtifactFailed;
-import io.dtrbackup.common.events.ArtifactVerified;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupReverified;
-import io.dtrbackup.common.events.StorageKind;
-import io.dtrbackup.common.events.VerifyRequested;
+import io.dtrbackup.contract.events.ArtifactFailed;
+import io.dtrbackup.contract.events.ArtifactVerified;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupReverified;
+import io.dtrbackup.contract.events.StorageKind;
+import io.dtrbackup.contract.events.VerifyRequested;
 import io.dtrbackup.common.metrics.PipelineMeters;
-import io.dtrbackup.common.store.BackupLayout;
+import io.dtrbackup.contract.layout.BackupLayout;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;

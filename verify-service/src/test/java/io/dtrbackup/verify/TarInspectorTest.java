@@ -3,7 +3,7 @@ package io.dtrbackup.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dtrbackup.common.archive.TarListing;
-import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactKind;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;

@@ -1,6 +1,6 @@
 package io.dtrbackup.verify;
 
-import io.dtrbackup.common.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactKind;
 import io.dtrbackup.testsupport.BenchmarkTargets;
 import io.dtrbackup.testsupport.RegistryTreeGenerator;
 import io.dtrbackup.testsupport.RegistryTreeSpec;

@@ -1,6 +1,6 @@
 package io.dtrbackup.common.clusters;
 
-import io.dtrbackup.common.events.StorageKind;
+import io.dtrbackup.contract.events.StorageKind;
 import java.nio.file.Path;
 import java.time.Duration;
 

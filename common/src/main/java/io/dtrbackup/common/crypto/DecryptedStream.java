@@ -1,6 +1,6 @@
 package io.dtrbackup.common.crypto;
 
-import io.dtrbackup.common.events.EncryptionParameters;
+import io.dtrbackup.contract.events.EncryptionParameters;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;

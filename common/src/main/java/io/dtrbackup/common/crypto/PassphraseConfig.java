@@ -1,9 +1,9 @@
 package io.dtrbackup.common.crypto;
 
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ConfigType;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ConfigType;
+import io.dtrbackup.contract.config.ServiceConfig;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,7 +1,7 @@
 package io.dtrbackup.common.crypto;
 
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ServiceConfig;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.dtrbackup.common.kafka;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.DeadLetter;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.DeadLetter;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.topics.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.producer.KafkaProducer;

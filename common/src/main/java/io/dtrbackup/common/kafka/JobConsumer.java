@@ -1,11 +1,11 @@
 package io.dtrbackup.common.kafka;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.DeadLetter;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.MalformedEventException;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.DeadLetter;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.MalformedEventException;
 import io.dtrbackup.common.log.BackupLog;
-import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.contract.topics.Topic;
 import io.dtrbackup.common.util.Retry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;

@@ -1,7 +1,7 @@
 package io.dtrbackup.common.kafka;
 
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.topics.Topics;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

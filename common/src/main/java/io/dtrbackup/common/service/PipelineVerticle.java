@@ -1,7 +1,7 @@
 package io.dtrbackup.common.service;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.kafka.EventPublisher;
 import io.dtrbackup.common.kafka.JobConsumer;
 import io.dtrbackup.common.kafka.KafkaSettings;
@@ -12,8 +12,8 @@ import io.dtrbackup.common.metrics.PipelineMeters;
 import io.dtrbackup.common.metrics.ServiceMetrics;
 import io.dtrbackup.common.store.ObjectStore;
 import io.dtrbackup.common.store.StaleUploadSweeper;
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.events.BackupEvent;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;

@@ -1,12 +1,12 @@
 package io.dtrbackup.common.service;
 
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupProgress;
-import io.dtrbackup.common.events.EventIds;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupProgress;
+import io.dtrbackup.contract.events.EventIds;
 import io.dtrbackup.common.kafka.EventPublisher;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.topics.Topics;
 import io.vertx.core.Context;
 import java.time.Duration;
 import java.time.Instant;

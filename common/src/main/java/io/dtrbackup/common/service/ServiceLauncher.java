@@ -1,8 +1,8 @@
 package io.dtrbackup.common.service;
 
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.config.ConfigParameter;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.config.ConfigParameter;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VerticleBase;

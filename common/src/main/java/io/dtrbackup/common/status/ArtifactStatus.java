@@ -1,12 +1,12 @@
 package io.dtrbackup.common.status;
 
-import io.dtrbackup.common.events.ArtifactEncrypted;
-import io.dtrbackup.common.events.ArtifactFailed;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.ArtifactSkipped;
-import io.dtrbackup.common.events.ArtifactStaged;
-import io.dtrbackup.common.events.ArtifactVerified;
+import io.dtrbackup.contract.events.ArtifactEncrypted;
+import io.dtrbackup.contract.events.ArtifactFailed;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.ArtifactSkipped;
+import io.dtrbackup.contract.events.ArtifactStaged;
+import io.dtrbackup.contract.events.ArtifactVerified;
 import java.time.Instant;
 
 /**

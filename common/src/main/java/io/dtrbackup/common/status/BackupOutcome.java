@@ -1,6 +1,6 @@
 package io.dtrbackup.common.status;
 
-import io.dtrbackup.common.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupPhase;
 
 /**
  * How a backup ends, once the status topic has said enough to decide it.

@@ -1,6 +1,6 @@
 package io.dtrbackup.common.status;
 
-import io.dtrbackup.common.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupEvent;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;

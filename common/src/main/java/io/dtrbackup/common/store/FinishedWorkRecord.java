@@ -1,7 +1,8 @@
 package io.dtrbackup.common.store;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.contract.layout.BackupLayout;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.EventCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Optional;

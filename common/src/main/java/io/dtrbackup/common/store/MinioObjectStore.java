@@ -1,7 +1,7 @@
 package io.dtrbackup.common.store;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ServiceConfig;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.common.util.Retry;
 import com.google.common.collect.HashMultimap;
 import com.google.common.collect.Multimap;

@@ -3,8 +3,8 @@ package io.dtrbackup.common.clusters;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dtrbackup.common.config.ConfigException;
-import io.dtrbackup.common.events.StorageKind;
+import io.dtrbackup.contract.config.ConfigException;
+import io.dtrbackup.contract.events.StorageKind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import io.dtrbackup.common.events.EncryptionParameters;
+import io.dtrbackup.contract.events.EncryptionParameters;
 import io.dtrbackup.testsupport.SecretScan;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.dtrbackup.common.config.ConfigException;
+import io.dtrbackup.contract.config.ConfigException;
 import io.dtrbackup.testsupport.SecretScan;
 import java.io.IOException;
 import java.nio.file.Files;

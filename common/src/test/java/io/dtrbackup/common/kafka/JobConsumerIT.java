@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.dtrbackup.common.events.BackupOptions;
-import io.dtrbackup.common.events.BackupRequested;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.Trigger;
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.events.BackupOptions;
+import io.dtrbackup.contract.events.BackupRequested;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.Trigger;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.topics.Topics;
 import io.dtrbackup.testsupport.EmbeddedKafka;
 import io.dtrbackup.testsupport.KafkaExtension;
 import io.vertx.core.Future;

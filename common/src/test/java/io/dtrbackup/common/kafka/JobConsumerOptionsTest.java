@@ -3,8 +3,8 @@ package io.dtrbackup.common.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.dtrbackup.common.events.BackupRequested;
-import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.contract.events.BackupRequested;
+import io.dtrbackup.contract.topics.Topic;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

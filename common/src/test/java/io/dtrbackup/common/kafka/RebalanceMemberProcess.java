@@ -1,7 +1,7 @@
 package io.dtrbackup.common.kafka;
 
-import io.dtrbackup.common.events.BackupRequested;
-import io.dtrbackup.common.topics.Topic;
+import io.dtrbackup.contract.events.BackupRequested;
+import io.dtrbackup.contract.topics.Topic;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

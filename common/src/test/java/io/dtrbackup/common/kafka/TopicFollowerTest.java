@@ -2,9 +2,9 @@ package io.dtrbackup.common.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.EventCodec;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.EventCodec;
 import io.dtrbackup.common.util.Retry;
 import java.time.Duration;
 import java.util.List;

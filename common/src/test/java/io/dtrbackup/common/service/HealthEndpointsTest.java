@@ -3,11 +3,11 @@ package io.dtrbackup.common.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dtrbackup.common.config.CommonConfig;
-import io.dtrbackup.common.config.ServiceConfig;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.config.CommonConfig;
+import io.dtrbackup.contract.config.ServiceConfig;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.topics.Topics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

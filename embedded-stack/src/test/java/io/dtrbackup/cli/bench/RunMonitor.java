@@ -1,12 +1,12 @@
 package io.dtrbackup.cli.bench;
 
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupRejected;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.MalformedEventException;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.BackupRejected;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.MalformedEventException;
+import io.dtrbackup.contract.topics.Topics;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -7,28 +7,28 @@ import static io.dtrbackup.cli.fault.FaultStack.prefix;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.dtrbackup.common.events.ArtifactEncrypted;
-import io.dtrbackup.common.events.ArtifactFailed;
-import io.dtrbackup.common.events.ArtifactKind;
-import io.dtrbackup.common.events.ArtifactPhase;
-import io.dtrbackup.common.events.ArtifactStaged;
-import io.dtrbackup.common.events.ArtifactVerified;
-import io.dtrbackup.common.events.BackupCompleted;
-import io.dtrbackup.common.events.BackupEvent;
-import io.dtrbackup.common.events.BackupFailed;
-import io.dtrbackup.common.events.BackupIds;
-import io.dtrbackup.common.events.BackupPhase;
-import io.dtrbackup.common.events.BackupPhaseChanged;
-import io.dtrbackup.common.events.BackupProgress;
-import io.dtrbackup.common.events.BackupRejected;
-import io.dtrbackup.common.events.BackupReverified;
-import io.dtrbackup.common.events.DeadLetter;
-import io.dtrbackup.common.events.EventCodec;
-import io.dtrbackup.common.events.EventIds;
-import io.dtrbackup.common.events.ReplicaDiscovered;
-import io.dtrbackup.common.events.VerifyRequested;
-import io.dtrbackup.common.topics.Topic;
-import io.dtrbackup.common.topics.Topics;
+import io.dtrbackup.contract.events.ArtifactEncrypted;
+import io.dtrbackup.contract.events.ArtifactFailed;
+import io.dtrbackup.contract.events.ArtifactKind;
+import io.dtrbackup.contract.events.ArtifactPhase;
+import io.dtrbackup.contract.events.ArtifactStaged;
+import io.dtrbackup.contract.events.ArtifactVerified;
+import io.dtrbackup.contract.events.BackupCompleted;
+import io.dtrbackup.contract.events.BackupEvent;
+import io.dtrbackup.contract.events.BackupFailed;
+import io.dtrbackup.contract.events.BackupIds;
+import io.dtrbackup.contract.events.BackupPhase;
+import io.dtrbackup.contract.events.BackupPhaseChanged;
+import io.dtrbackup.contract.events.BackupProgress;
+import io.dtrbackup.contract.events.BackupRejected;
+import io.dtrbackup.contract.events.BackupReverified;
+import io.dtrbackup.contract.events.DeadLetter;
+import io.dtrbackup.contract.events.EventCodec;
+import io.dtrbackup.contract.events.EventIds;
+import io.dtrbackup.contract.events.ReplicaDiscovered;
+import io.dtrbackup.contract.events.VerifyRequested;
+import io.dtrbackup.contract.topics.Topic;
+import io.dtrbackup.contract.topics.Topics;
 import com.github.dockerjava.api.model.Container;
 import io.dtrbackup.testsupport.SecretScan;
 import io.minio.GetObjectArgs;
@@ -499,8 +499,8 @@ class PipelineFaultIT {
 
     private BackupEvent modelFor(Topic topic, String model) {
         if (topic == Topics.REQUESTS) {
-            return io.dtrbackup.common.events.BackupRequested.of(model, CLUSTER,
-                    io.dtrbackup.common.events.Trigger.MANUAL, "fault-test", null);
+            return io.dtrbackup.contract.events.BackupRequested.of(model, CLUSTER,
+                    io.dtrbackup.contract.events.Trigger.MANUAL, "fault-test", null);
         }
         if (topic == Topics.VERIFY_REQUESTS) {
             return new VerifyRequested(BackupEvent.CURRENT_SCHEMA_VERSION, EventIds.random(), model, CLUSTER,

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
-import io.dtrbackup.common.config.CommonConfig;
+import io.dtrbackup.contract.config.CommonConfig;
 import io.dtrbackup.common.kafka.KafkaSettings;
 import io.dtrbackup.common.kafka.TopicCreator;
 import io.dtrbackup.testsupport.DtrSimulator;
