@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A bounded byte pipe between a producing thread (a tar writer, an encryptor, a container's
@@ -19,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * makes further writes throw {@link ReaderClosedException} (so the writer stops). EOF reaches the
  * reader only when the writer closes the sink. Data moves in whole chunks (when a chunk is full,
  * or on close).
+ * <p>Two faces over the same recycled buffers: the stream face ({@link #sink()} / {@link #source()})
+ * for code that writes and reads streams, and the chunk face ({@link #buffer()}, {@link #put},
+ * {@link #recycle}, {@link #end()}, {@link #drain}) for pipeline stages that fill whole buffers
+ * themselves and hand them on without a copy (the parallel decryption). Either way the reader
+ * reads {@link #source()}.
  */
 public final class BoundedPipe {
     private static final long POLL_MS = 200;
@@ -30,10 +36,17 @@ public final class BoundedPipe {
         }
     }
 
-    private record Chunk(byte[] data, int length) {
+    /** The writer failed; the reader gets this, with the writer's own failure as the cause. */
+    public static final class WriterFailedException extends IOException {
+        WriterFailedException(Throwable cause) {
+            super("the stream failed: " + cause.getMessage(), cause);
+        }
     }
 
-    private static final Chunk EOF = new Chunk(new byte[0], -1);
+    private record Chunk(byte[] data, int offset, int length) {
+    }
+
+    private static final Chunk EOF = new Chunk(new byte[0], 0, -1);
 
     private final BlockingQueue<byte[]> free;
     private final BlockingQueue<Chunk> full;
@@ -82,9 +95,65 @@ public final class BoundedPipe {
         readerClosed = true;
     }
 
-    /** Aborts the stream from the writer's side: the reader gets an IOException with this cause. */
+    /** Aborts the stream from the writer's side: the reader gets a {@link WriterFailedException} with this cause. */
     public void fail(Throwable cause) {
         writerFailure = cause == null ? new IOException("writer failed") : cause;
+    }
+
+    /**
+     * Chunk face: a buffer of the pipe's chunk size to fill and {@link #put}, recycled when one is
+     * free; waits while all the pipe's buffers are in flight.
+     *
+     * @throws ReaderClosedException the reader stopped
+     */
+    public byte[] buffer() throws IOException {
+        return sink.take();
+    }
+
+    /** Chunk face: hands {@code length} bytes of a filled buffer at {@code offset} to the reader; waits while the pipe is full. */
+    public void put(byte[] buffer, int offset, int length) throws IOException {
+        if (length > 0) {
+            sink.hand(new Chunk(buffer, offset, length));
+        }
+    }
+
+    /** Chunk face: returns a buffer that will not be {@link #put} after all. */
+    public void recycle(byte[] buffer) {
+        if (buffer != null && buffer.length == chunkSize) {
+            free.offer(buffer);
+        }
+    }
+
+    /** Chunk face: the end of the data (what closing the sink does). */
+    public void end() throws IOException {
+        sink.close();
+    }
+
+    /**
+     * Reader side: discards everything up to the end or a failure, recycling the buffers, so a
+     * writer that must finish its work (hash to the end, check a trailer) never blocks on a reader
+     * that is done. Also returns once {@code writerDone} and nothing is left in the pipe.
+     */
+    public void drain(BooleanSupplier writerDone) {
+        try {
+            if (source.current != null) {
+                recycle(source.current.data());
+                source.current = null;
+            }
+            while (writerFailure == null) {
+                Chunk chunk = full.poll(POLL_MS, TimeUnit.MILLISECONDS);
+                if (chunk == EOF) {
+                    return;
+                }
+                if (chunk != null) {
+                    recycle(chunk.data());
+                } else if (writerDone.getAsBoolean() && full.isEmpty()) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private final class Sink extends OutputStream {
@@ -113,7 +182,7 @@ public final class BoundedPipe {
                 off += n;
                 len -= n;
                 if (pos == current.length) {
-                    hand(new Chunk(current, pos));
+                    hand(new Chunk(current, 0, pos));
                     current = null;
                 }
             }
@@ -131,7 +200,7 @@ public final class BoundedPipe {
             }
             closed = true;
             if (current != null && pos > 0) {
-                hand(new Chunk(current, pos));
+                hand(new Chunk(current, 0, pos));
                 current = null;
             }
             hand(EOF);
@@ -194,11 +263,12 @@ public final class BoundedPipe {
             if (!next()) {
                 return -1;
             }
-            int n = Math.min(len, current.length() - pos);
+            int end = current.offset() + current.length();
+            int n = Math.min(len, end - pos);
             System.arraycopy(current.data(), pos, b, off, n);
             pos += n;
-            if (pos == current.length()) {
-                free.offer(current.data());
+            if (pos == end) {
+                recycle(current.data());
                 current = null;
             }
             return n;
@@ -206,7 +276,7 @@ public final class BoundedPipe {
 
         @Override
         public int available() {
-            return current == null ? 0 : current.length() - pos;
+            return current == null ? 0 : current.offset() + current.length() - pos;
         }
 
         private boolean next() throws IOException {
@@ -227,7 +297,7 @@ public final class BoundedPipe {
                     }
                     if (chunk != null) {
                         current = chunk;
-                        pos = 0;
+                        pos = chunk.offset();
                         return true;
                     }
                 }
@@ -240,7 +310,7 @@ public final class BoundedPipe {
         private void checkWriter() throws IOException {
             Throwable failure = writerFailure;
             if (failure != null) {
-                throw new IOException("the stream failed: " + failure.getMessage(), failure);
+                throw new WriterFailedException(failure);
             }
         }
 

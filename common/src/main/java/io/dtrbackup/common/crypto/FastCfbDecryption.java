@@ -1,5 +1,6 @@
 package io.dtrbackup.common.crypto;
 
+import io.dtrbackup.common.archive.BoundedPipe;
 import io.dtrbackup.common.crypto.OpenPgpException.Reason;
 import java.io.EOFException;
 import java.io.IOException;
@@ -50,7 +51,8 @@ final class FastCfbDecryption {
     static final int CHUNK = 1 << 20;
     private static final int PREFIX = 18;
     private static final int MDC_PACKET = 22;
-    private static final int PIPE_DEPTH = 4;
+    /** Buffers per pipe between two stages: four in the queue, one being read, one being filled. */
+    private static final int PIPE_BUFFERS = 6;
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "pgp-fast-" + THREADS.incrementAndGet());
@@ -79,13 +81,12 @@ final class FastCfbDecryption {
     static <T> Decrypted<T> decrypt(InputStream ciphertext, char[] passphrase, PlaintextConsumer<T> consumer)
             throws IOException {
         AtomicBoolean cancelled = new AtomicBoolean();
-        ChunkPipe raw = new ChunkPipe(PIPE_DEPTH, CHUNK);
-        ChunkPipe plain = new ChunkPipe(PIPE_DEPTH, CHUNK + MDC_PACKET + 16);
-        ChunkPipe lit = new ChunkPipe(PIPE_DEPTH, CHUNK);
+        BoundedPipe raw = new BoundedPipe(PIPE_BUFFERS, CHUNK);
+        BoundedPipe plain = new BoundedPipe(PIPE_BUFFERS, CHUNK + MDC_PACKET + 16);
+        BoundedPipe lit = new BoundedPipe(PIPE_BUFFERS, CHUNK);
         AtomicBoolean readerDone = new AtomicBoolean();
         AtomicBoolean decryptorDone = new AtomicBoolean();
         AtomicBoolean literalDone = new AtomicBoolean();
-        AtomicBoolean consumerDone = new AtomicBoolean();
         MessageDigest ciphertextSha = sha("SHA-256");
         MessageDigest plaintextSha = sha("SHA-256");
         long[] ciphertextBytes = new long[1];
@@ -94,22 +95,22 @@ final class FastCfbDecryption {
 
         CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
             try {
-                readStage(ciphertext, raw, ciphertextSha, ciphertextBytes, cancelled, decryptorDone);
+                readStage(ciphertext, raw, ciphertextSha, ciphertextBytes, cancelled);
             } finally {
                 readerDone.set(true);
             }
         }, POOL);
         CompletableFuture<String> decryptor = CompletableFuture.supplyAsync(() -> {
             try {
-                return decryptStage(raw.inputStream(), passphrase, plain, cancelled);
+                return decryptStage(raw.source(), passphrase, plain, cancelled);
             } catch (IOException | GeneralSecurityException | PGPException
                     | InterruptedException e) {
                 cancelled.set(true);
-                tryFail(plain, e, literalDone);
+                plain.fail(e);
                 throw new StageFailure(e);
             } catch (RuntimeException e) {
                 cancelled.set(true);
-                tryFail(plain, e, literalDone);
+                plain.fail(e);
                 throw e;
             } finally {
                 raw.drain(readerDone::get);
@@ -118,27 +119,24 @@ final class FastCfbDecryption {
         }, POOL);
         CompletableFuture<OpenPgpException> literal = CompletableFuture.supplyAsync(() -> {
             try {
-                literalStage(plain.inputStream(), lit, plaintextSha, plaintextBytes, cancelled, literalOpened);
+                literalStage(plain.source(), lit, plaintextSha, plaintextBytes, literalOpened);
                 return null;
             } catch (OpenPgpException e) {
                 if (e.reason() == Reason.UNSUPPORTED) {
                     cancelled.set(true);
                 }
-                tryFail(lit, e, consumerDone);
+                lit.fail(e);
                 return e;
-            } catch (ChunkPipe.UpstreamException e) {
-                tryFail(lit, e, consumerDone);
+            } catch (BoundedPipe.WriterFailedException e) {
+                lit.fail(e);
                 return null; // the decrypt stage failed: its own error is the one reported
             } catch (EOFException e) {
-                tryFail(lit, e, consumerDone);
+                lit.fail(e);
                 return OpenPgpException.of(Reason.MALFORMED, "the encrypted message ends inside its literal data "
                         + "packet: " + e.getMessage(), e);
             } catch (IOException | RuntimeException e) {
-                tryFail(lit, e, consumerDone);
+                lit.fail(e);
                 return OpenPgpException.of(Reason.MALFORMED, "malformed literal data packet: " + e.getMessage(), e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return OpenPgpException.of(Reason.MALFORMED, "interrupted", e);
             } finally {
                 literalOpened.complete(false);
                 plain.drain(decryptorDone::get);
@@ -150,13 +148,12 @@ final class FastCfbDecryption {
         Throwable consumerError = null;
         try {
             if (literalOpened.join()) {
-                value = consumer.consume(lit.inputStream());
+                value = consumer.consume(lit.source());
             }
         } catch (IOException | RuntimeException e) {
             consumerError = e;
         } finally {
             lit.drain(literalDone::get);
-            consumerDone.set(true);
         }
         OpenPgpException structural;
         try {
@@ -181,13 +178,21 @@ final class FastCfbDecryption {
      * MDC the decrypt stage holds back. Its own thread: hashing here keeps the consumer's thread
      * for the tar walk and blob hashing.
      */
-    private static void literalStage(InputStream inner, ChunkPipe out, MessageDigest sha, long[] count,
-            AtomicBoolean cancelled, CompletableFuture<Boolean> opened) throws IOException, InterruptedException {
+    private static void literalStage(InputStream inner, BoundedPipe out, MessageDigest sha, long[] count,
+            CompletableFuture<Boolean> opened) throws IOException {
         PacketBodyInputStream literal = openLiteral(inner);
         opened.complete(true);
         boolean end = false;
+        byte[] discard = null; // once the consumer closed its stream: hashing goes on to the end, unshared
         while (!end) {
-            byte[] buf = out.buffer();
+            byte[] buf = discard;
+            if (buf == null) {
+                try {
+                    buf = out.buffer();
+                } catch (BoundedPipe.ReaderClosedException consumerDone) {
+                    buf = discard = new byte[CHUNK];
+                }
+            }
             int filled = 0;
             int n = 0;
             while (filled < buf.length && (n = literal.read(buf, filled, buf.length - filled)) >= 0) {
@@ -197,16 +202,28 @@ final class FastCfbDecryption {
             if (filled > 0) {
                 sha.update(buf, 0, filled);
                 count[0] += filled;
-                if (!out.put(buf, 0, filled, cancelled::get)) {
-                    throw OpenPgpException.of(Reason.UNSUPPORTED, "cancelled");
+                if (discard == null) {
+                    try {
+                        out.put(buf, 0, filled);
+                    } catch (BoundedPipe.ReaderClosedException consumerDone) {
+                        discard = buf;
+                    }
                 }
+            } else if (discard == null) {
+                out.recycle(buf);
             }
         }
         if (inner.read() >= 0) {
             throw OpenPgpException.of(Reason.MALFORMED,
                     "unexpected packets after the literal data inside the encrypted message");
         }
-        out.end(cancelled::get);
+        if (discard == null) {
+            try {
+                out.end();
+            } catch (BoundedPipe.ReaderClosedException consumerDone) {
+                // the consumer stopped reading; nothing is waiting for the end
+            }
+        }
     }
 
     /** Waits for both stages; reports the decrypt stage's failure first (it explains the reader's). */
@@ -249,7 +266,7 @@ final class FastCfbDecryption {
         if (cause instanceof OpenPgpException d) {
             return d;
         }
-        if (cause instanceof ChunkPipe.UpstreamException up && up.getCause() instanceof IOException io) {
+        if (cause instanceof BoundedPipe.WriterFailedException up && up.getCause() instanceof IOException io) {
             throw io;
         }
         if (cause instanceof EOFException e) {
@@ -264,8 +281,7 @@ final class FastCfbDecryption {
         return OpenPgpException.of(Reason.MALFORMED, "decryption failed: " + cause, cause);
     }
 
-    private static void readStage(InputStream in, ChunkPipe raw, MessageDigest sha, long[] count, AtomicBoolean cancelled,
-            AtomicBoolean decryptorDone) {
+    private static void readStage(InputStream in, BoundedPipe raw, MessageDigest sha, long[] count, AtomicBoolean cancelled) {
         try {
             while (!cancelled.get()) {
                 byte[] buf = raw.buffer();
@@ -277,34 +293,25 @@ final class FastCfbDecryption {
                 if (filled > 0) {
                     sha.update(buf, 0, filled);
                     count[0] += filled;
-                    if (!raw.put(buf, 0, filled, cancelled::get)) {
-                        return;
-                    }
+                    raw.put(buf, 0, filled);
+                } else {
+                    raw.recycle(buf);
                 }
                 if (n < 0) {
-                    raw.end(cancelled::get);
+                    raw.end();
                     return;
                 }
             }
+        } catch (BoundedPipe.ReaderClosedException e) {
+            // the decrypt stage stopped reading: its own outcome is the one reported
         } catch (IOException e) {
-            tryFail(raw, e, decryptorDone);
+            raw.fail(e);
             throw new StageFailure(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Puts the error in the pipe, waiting for room until the reading side is gone. */
-    private static void tryFail(ChunkPipe pipe, Throwable error, AtomicBoolean readerGone) {
-        try {
-            pipe.fail(error, readerGone::get);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
         }
     }
 
     /** Parses the packets, decrypts the SEIPD body in bulk, checks prefix and MDC. Returns the cipher name. */
-    private static String decryptStage(InputStream in, char[] passphrase, ChunkPipe out, AtomicBoolean cancelled)
+    private static String decryptStage(InputStream in, char[] passphrase, BoundedPipe out, AtomicBoolean cancelled)
             throws IOException, GeneralSecurityException, PGPException, InterruptedException {
         List<Skesk> skesks = new ArrayList<>();
         PacketHeader header;
@@ -393,9 +400,7 @@ final class FastCfbDecryption {
             int skip = Math.min(prefixToSkip, emit);
             prefixToSkip -= skip;
             if (emit - skip > 0) {
-                if (!out.put(o, skip, emit - skip, cancelled::get)) {
-                    throw OpenPgpException.of(Reason.UNSUPPORTED, "cancelled");
-                }
+                out.put(o, skip, emit - skip);
             } else {
                 out.recycle(o);
             }
@@ -419,7 +424,7 @@ final class FastCfbDecryption {
         if (in.read() >= 0) {
             throw OpenPgpException.of(Reason.MALFORMED, "unexpected data after the encrypted data packet");
         }
-        out.end(cancelled::get);
+        out.end();
         return cipherName(session.cipherAlgorithm());
     }
 

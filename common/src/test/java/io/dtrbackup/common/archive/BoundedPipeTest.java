@@ -100,4 +100,60 @@ class BoundedPipeTest {
                 .hasCauseInstanceOf(RuntimeException.class)
                 .hasRootCauseInstanceOf(BoundedPipe.ReaderClosedException.class);
     }
+
+    @Test
+    void theChunkFaceHandsFilledBuffersOnWithTheirOffsetsAndBoundsTheBuffersInFlight() throws Exception {
+        BoundedPipe pipe = new BoundedPipe(3, 4096);
+        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (int i = 0; i < 50; i++) {
+                    byte[] b = pipe.buffer();
+                    java.util.Arrays.fill(b, (byte) i);
+                    pipe.put(b, 10, 100); // bytes 10..109 only
+                }
+                byte[] unused = pipe.buffer();
+                pipe.recycle(unused);
+                pipe.end();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+            return pipe.allocatedChunks();
+        });
+        byte[] all = pipe.source().readAllBytes();
+        assertThat(all).hasSize(50 * 100);
+        for (int i = 0; i < 50; i++) {
+            assertThat(all[i * 100]).isEqualTo((byte) i);
+            assertThat(all[i * 100 + 99]).isEqualTo((byte) i);
+        }
+        assertThat(writer.get(10, TimeUnit.SECONDS)).isBetween(1, 3);
+    }
+
+    @Test
+    void drainLetsAWriterThatMustReadToTheEndFinishWithoutAReader() throws Exception {
+        BoundedPipe pipe = new BoundedPipe(2, 4096);
+        CompletableFuture<Integer> writer = CompletableFuture.supplyAsync(() -> {
+            int chunks = 0;
+            try {
+                for (; chunks < 1000; chunks++) { // far more than the pipe holds
+                    pipe.put(pipe.buffer(), 0, 4096);
+                }
+                pipe.end();
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+            return chunks;
+        });
+        pipe.source().read(new byte[10]);
+        pipe.drain(writer::isDone);
+        assertThat(writer.get(10, TimeUnit.SECONDS)).isEqualTo(1000);
+    }
+
+    @Test
+    void theReaderSeesTheWritersOwnFailureAsTheCause() {
+        BoundedPipe pipe = new BoundedPipe(2, 4096);
+        IOException storeFailed = new IOException("connection reset");
+        pipe.fail(storeFailed);
+        assertThatThrownBy(() -> pipe.source().read(new byte[1]))
+                .isInstanceOf(BoundedPipe.WriterFailedException.class).hasCause(storeFailed);
+    }
 }

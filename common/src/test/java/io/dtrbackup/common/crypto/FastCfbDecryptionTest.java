@@ -220,6 +220,25 @@ class FastCfbDecryptionTest {
     }
 
     @Test
+    void aConsumerThatClosesItsStreamEarlyStillGetsTheWholeMessageHashedAndMdcChecked() throws Exception {
+        byte[] plain = random(5_000_000, 11);
+        byte[] ct = gpgEncrypt(plain, false);
+        PlaintextConsumer<String> closesEarly = in -> {
+            in.read(new byte[100]);
+            in.close();
+            return "stopped";
+        };
+        Decrypted<String> d = FastCfbDecryption.decrypt(new ByteArrayInputStream(ct), PASS, closesEarly);
+        assertThat(d.value()).isEqualTo("stopped");
+        assertThat(d.plaintextBytes()).isEqualTo(plain.length);
+        assertThat(d.plaintextSha256()).isEqualTo(sha256(plain));
+        byte[] bad = ct.clone();
+        bad[ct.length - 30] ^= 1; // in the last chunk: only a stage that read on to the end sees it
+        assertReason(() -> FastCfbDecryption.decrypt(new ByteArrayInputStream(bad), PASS, closesEarly),
+                Reason.MDC_FAILURE);
+    }
+
+    @Test
     void aFailingObjectStoreIsAnIoErrorNotAVerdict() throws Exception {
         byte[] ct = gpgEncrypt(random(3_000_000, 10), false);
         InputStream broken = new InputStream() {
