@@ -21,6 +21,11 @@ import java.util.Map;
  * ({@link MissingEndException}, which a caller that judges the end itself may take as the end).
  * A folder's name ends with '/' even where its ustar header or GNU long name leaves it off; a PAX
  * {@code path} is taken as written.
+ * <p>Strictness, on purpose: every header's checksum is checked (a damaged header is an error,
+ * never skipped); sparse ({@code S}, PAX {@code GNU.sparse.*}), multi-volume and vendor entries are
+ * refused by name rather than misread; names are UTF-8 and given exactly as stored, a leading
+ * {@code /} or a {@code ..} included: verification must see what a restore would see, and
+ * whatever writes members to a file system refuses the ones that escape its folder.
  */
 public final class TarStreamReader {
     private static final int BLOCK = 512;
