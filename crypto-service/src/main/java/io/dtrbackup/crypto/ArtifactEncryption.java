@@ -336,7 +336,7 @@ public final class ArtifactEncryption {
     private ArtifactEncrypted encryptedEvent(ArtifactStaged staged, String objectKey, String keyId, long plaintextBytes,
             long ciphertextBytes, String ciphertextSha256, EncryptionParameters parameters, long durationMs) {
         return new ArtifactEncrypted(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(staged.backupId(), "ArtifactEncrypted", staged.kind()), staged.backupId(),
+                EventIds.artifactEncrypted(staged.backupId(), staged.kind()), staged.backupId(),
                 staged.clusterId(), Instant.now(clock), staged.kind(), staged.artifactName(), objectKey, keyId,
                 plaintextBytes, staged.sha256(), ciphertextBytes, ciphertextSha256, staged.entryCount(),
                 staged.listingSha256(), staged.blobCount(), staged.dtrVersion(), staged.topFolder(), parameters,

@@ -191,7 +191,7 @@ public final class CryptoVerticle extends PipelineVerticle {
             return Future.succeededFuture();
         }
         BackupPhaseChanged phase = new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backupId, "BackupPhaseChanged", BackupPhase.ENCRYPTING), backupId, clusterId,
+                EventIds.phaseChanged(backupId, BackupPhase.ENCRYPTING), backupId, clusterId,
                 Instant.now(), BackupPhase.ENCRYPTING, "encrypting " + kind.id(), null);
         return publisher.publish(phase, Topics.STATUS);
     }
@@ -202,7 +202,7 @@ public final class CryptoVerticle extends PipelineVerticle {
         }
         ArtifactEncryption.Outcome.Failed failed = (ArtifactEncryption.Outcome.Failed) outcome;
         ArtifactFailed event2 = new ArtifactFailed(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "ArtifactFailed", event.kind()), event.backupId(),
+                EventIds.artifactFailed(event.backupId(), event.kind(), ArtifactPhase.ENCRYPTING), event.backupId(),
                 event.clusterId(), Instant.now(), event.kind(), ArtifactPhase.ENCRYPTING, failed.reason());
         return publisher.publish(event2, Topics.STATUS);
     }

@@ -39,7 +39,7 @@ final class TestArtifacts {
     static ArtifactStaged event(BackupLayout layout, String backupId, ArtifactKind kind, long size, String sha256) {
         String name = BackupLayout.artifactName(kind, "2.9.4", "20261125-02_00_00");
         return new ArtifactStaged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backupId, "ArtifactStaged", kind), backupId, CLUSTER,
+                EventIds.artifactStaged(backupId, kind), backupId, CLUSTER,
                 Instant.parse("2026-11-25T02:00:00Z"), kind, name, layout.stagingKey(CLUSTER, backupId, kind), size,
                 sha256, 42, LISTING, "2.9.4", kind == ArtifactKind.METADATA ? "dtr-backup-v2.9.4-online/" : null,
                 kind == ArtifactKind.IMAGES ? 7L : null, 1234);

@@ -135,7 +135,7 @@ final class RequestDiscovery {
             }
             ClusterBackupRecorded last = clusterState.get(request.clusterId()).orElse(null);
             BackupPhaseChanged discovering = new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                    EventIds.deterministic(request.backupId(), "BackupPhaseChanged", BackupPhase.DISCOVERING),
+                    EventIds.phaseChanged(request.backupId(), BackupPhase.DISCOVERING),
                     request.backupId(), request.clusterId(), clock.instant(), BackupPhase.DISCOVERING,
                     "reading DTR containers on " + spec.get().docker().endpoint(), null);
             ledger.apply(discovering); // now in flight for the next request of this cluster
@@ -178,7 +178,7 @@ final class RequestDiscovery {
         // The artifact time stamp comes from the request, not from now: a redelivered request
         // produces the same file names, so downstream idempotency holds.
         return new ReplicaDiscovered(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(request.backupId(), "ReplicaDiscovered"), request.backupId(),
+                EventIds.replicaDiscovered(request.backupId()), request.backupId(),
                 request.clusterId(), clock.instant(), request.trigger(), request.options(), d.replica().replicaId(),
                 d.replica().node(), d.dtrVersion(), d.storageKind(), d.volumeName(), d.replicaChoice(),
                 d.expectedArtifacts(), BackupLayout.timestamp(request.occurredAt()), request.occurredAt());
@@ -192,7 +192,7 @@ final class RequestDiscovery {
                     event.replicaChoice(), event.expectedArtifacts());
         }
         return new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "BackupPhaseChanged", BackupPhase.BACKING_UP),
+                EventIds.phaseChanged(event.backupId(), BackupPhase.BACKING_UP),
                 event.backupId(), event.clusterId(), clock.instant(), BackupPhase.BACKING_UP,
                 "replica " + event.replicaId() + ", DTR " + event.dtrVersion() + ", " + event.storageKind(),
                 event.expectedArtifacts());
@@ -213,7 +213,7 @@ final class RequestDiscovery {
             LOG.info("backup {} rejected: {}", request.backupId(), reason);
         }
         return new BackupRejected(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(request.backupId(), "BackupRejected"), request.backupId(), request.clusterId(),
+                EventIds.backupRejected(request.backupId()), request.backupId(), request.clusterId(),
                 clock.instant(), reason, running.backupId());
     }
 
@@ -221,7 +221,7 @@ final class RequestDiscovery {
     static BackupRequested scheduled(String clusterId, Instant slot) {
         String backupId = BackupIds.scheduled(clusterId, slot);
         return new BackupRequested(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backupId, "BackupRequested"), backupId, clusterId, slot, Trigger.SCHEDULE,
+                EventIds.backupRequested(backupId), backupId, clusterId, slot, Trigger.SCHEDULE,
                 SCHEDULER, BackupOptions.DEFAULTS);
     }
 

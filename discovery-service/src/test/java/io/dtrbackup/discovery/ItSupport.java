@@ -55,7 +55,7 @@ final class ItSupport {
 
     static BackupRequested request(String backupId, String cluster, BackupOptions options) {
         return new BackupRequested(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backupId, "BackupRequested"), backupId, cluster,
+                EventIds.backupRequested(backupId), backupId, cluster,
                 Instant.parse("2026-11-25T02:00:07Z"), Trigger.MANUAL, "it", options);
     }
 

@@ -107,7 +107,7 @@ public final class ImageStage {
             return Optional.empty();
         }
         return Optional.of(new ArtifactSkipped(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "ArtifactSkipped", KIND), event.backupId(), event.clusterId(),
+                EventIds.artifactSkipped(event.backupId(), KIND), event.backupId(), event.clusterId(),
                 Instant.now(), KIND, reason, guidance));
     }
 
@@ -180,7 +180,7 @@ public final class ImageStage {
             long ms = (System.nanoTime() - t0) / 1_000_000;
             reporter.finish(archive.sizeBytes());
             ArtifactStaged staged = new ArtifactStaged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                    EventIds.deterministic(event.backupId(), "ArtifactStaged", KIND), event.backupId(),
+                    EventIds.artifactStaged(event.backupId(), KIND), event.backupId(),
                     event.clusterId(), Instant.now(), KIND,
                     BackupLayout.artifactName(KIND, event.dtrVersion(), event.backupTimestamp()), key,
                     archive.sizeBytes(), archive.sha256(), archive.entryCount(), archive.listingSha256(),
@@ -251,7 +251,7 @@ public final class ImageStage {
 
     static Outcome.Failed failed(ReplicaDiscovered event, String reason) {
         return new Outcome.Failed(new ArtifactFailed(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "ArtifactFailed", KIND, ArtifactPhase.STAGING),
+                EventIds.artifactFailed(event.backupId(), KIND, ArtifactPhase.STAGING),
                 event.backupId(), event.clusterId(), Instant.now(), KIND, ArtifactPhase.STAGING, reason));
     }
 }

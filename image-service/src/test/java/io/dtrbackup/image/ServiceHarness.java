@@ -106,7 +106,7 @@ final class ServiceHarness implements AutoCloseable {
         List<ArtifactKind> expected = storage.isVolumeBacked() && !options.skipImages()
                 ? List.of(ArtifactKind.METADATA, ArtifactKind.IMAGES) : List.of(ArtifactKind.METADATA);
         return new ReplicaDiscovered(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backupId, "ReplicaDiscovered"), backupId, clusterId, now, Trigger.MANUAL,
+                EventIds.replicaDiscovered(backupId), backupId, clusterId, now, Trigger.MANUAL,
                 options, replicaId, null, "2.9.4", storage, volume, "named in the test", expected,
                 BackupLayout.timestamp(now), now);
     }

@@ -204,7 +204,7 @@ final class MetadataStager {
         long durationMs = (System.nanoTime() - t0) / 1_000_000;
         MetadataTarCheck.Result tar = result.tar();
         ArtifactStaged staged = new ArtifactStaged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "ArtifactStaged", ArtifactKind.METADATA), event.backupId(),
+                EventIds.artifactStaged(event.backupId(), ArtifactKind.METADATA), event.backupId(),
                 event.clusterId(), clock.instant(), ArtifactKind.METADATA, run.artifactName(), run.stagingKey(),
                 result.bytes(), result.sha256(), tar.entryCount(), tar.listingSha256(), event.dtrVersion(),
                 tar.topFolder(), null, durationMs);
@@ -290,7 +290,7 @@ final class MetadataStager {
 
     Outcome.Failed failed(ReplicaDiscovered event, String reason) {
         return new Outcome.Failed(new ArtifactFailed(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(event.backupId(), "ArtifactFailed", ArtifactKind.METADATA), event.backupId(),
+                EventIds.artifactFailed(event.backupId(), ArtifactKind.METADATA, ArtifactPhase.STAGING), event.backupId(),
                 event.clusterId(), clock.instant(), ArtifactKind.METADATA, ArtifactPhase.STAGING, reason));
     }
 }

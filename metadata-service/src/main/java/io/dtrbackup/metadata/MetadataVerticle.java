@@ -174,7 +174,7 @@ public final class MetadataVerticle extends PipelineVerticle {
             LOG.warn(detail);
         }
         return publisher.publish(Topics.STATUS, new BackupPhaseChanged(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(e.backupId(), "BackupPhaseChanged", ArtifactKind.METADATA, "insecure-tls"),
+                EventIds.insecureTlsWarning(e.backupId()),
                 e.backupId(), e.clusterId(), java.time.Instant.now(), BackupPhase.BACKING_UP, detail, null));
     }
 

@@ -66,7 +66,7 @@ class MetadataStagerTest {
     }
 
     private static ArtifactStaged staged() {
-        return new ArtifactStaged(1, EventIds.deterministic("bk-1", "ArtifactStaged", ArtifactKind.METADATA), "bk-1",
+        return new ArtifactStaged(1, EventIds.artifactStaged("bk-1", ArtifactKind.METADATA), "bk-1",
                 "c1", Instant.parse("2025-01-01T02:00:05Z"), ArtifactKind.METADATA,
                 "dtr-metadata-2.9.4-backup-20250101-02_00_00.tar", "c1/bk-1/metadata.tar", 10240, "a".repeat(64), 5,
                 "b".repeat(64), "2.9.4", "dtr-backup-v2.9.4-online/", null, 1200);

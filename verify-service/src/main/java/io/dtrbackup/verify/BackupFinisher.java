@@ -84,11 +84,11 @@ final class BackupFinisher {
             LOG.info("manifest {} already exists (completion interrupted before): publishing completion again", key);
         }
         BackupCompleted completed = new BackupCompleted(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backup, "BackupCompleted"), backup, cluster, Instant.now(), key,
+                EventIds.backupCompleted(backup), backup, cluster, Instant.now(), key,
                 manifest.replicaId(), manifest.dtrVersion(), manifest.timings().totalMs(), manifest.objectKeys());
         sink.publish(completed, Topics.STATUS);
         sink.publish(new ClusterBackupRecorded(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backup, "ClusterBackupRecorded"), backup, cluster, Instant.now(),
+                EventIds.clusterBackupRecorded(backup), backup, cluster, Instant.now(),
                 manifest.replicaId(), manifest.dtrVersion(), manifest.completedAt()), Topics.CLUSTER_STATE);
         LOG.info("backup completed: {} artifact(s), manifest {}", manifest.artifacts().size(), key);
         if (meters != null) {
@@ -107,7 +107,7 @@ final class BackupFinisher {
     /** Publishes BackupFailed with the outcome's phase and reason, then removes the backup's objects. */
     BackupFailed fail(BackupStatus status, BackupOutcome outcome) throws Exception {
         BackupFailed failed = new BackupFailed(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(status.backupId(), "BackupFailed"), status.backupId(), status.clusterId(),
+                EventIds.backupFailed(status.backupId()), status.backupId(), status.clusterId(),
                 Instant.now(), outcome.phase(), outcome.failedStage(), outcome.reason());
         sink.publish(failed, Topics.STATUS);
         LOG.warn("backup {}: {} ({})", outcome.phase(), outcome.reason(), outcome.failedStage());

@@ -61,7 +61,7 @@ final class Reverifier {
             }
         }
         events.add(new BackupReverified(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backup, "BackupReverified", request.eventId()), backup, cluster,
+                EventIds.backupReverified(backup, request.eventId()), backup, cluster,
                 Instant.now(), problems.isEmpty(), problems));
         meters.reverification(cluster, problems.isEmpty());
         LOG.info("re-verification of {}: {}", backup, problems.isEmpty() ? "intact" : problems);

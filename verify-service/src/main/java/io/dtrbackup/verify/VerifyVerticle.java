@@ -171,14 +171,14 @@ public final class VerifyVerticle extends PipelineVerticle {
         boolean again = r.reverification();
         if (r.verified()) {
             return new ArtifactVerified(BackupEvent.CURRENT_SCHEMA_VERSION, again
-                    ? EventIds.deterministic(backupId, "ArtifactVerified", r.kind(), "reverify", requestId)
-                    : EventIds.deterministic(backupId, "ArtifactVerified", r.kind()), backupId, clusterId, Instant.now(),
+                    ? EventIds.artifactReverified(backupId, r.kind(), requestId)
+                    : EventIds.artifactVerified(backupId, r.kind()), backupId, clusterId, Instant.now(),
                     r.kind(), r.objectKey(), r.plaintextSize(), r.plaintextSha256(), r.entryCount(), r.blobsChecked(),
                     again, r.durationMs());
         }
         return new ArtifactFailed(BackupEvent.CURRENT_SCHEMA_VERSION, again
-                ? EventIds.deterministic(backupId, "ArtifactFailed", r.kind(), "reverify", requestId)
-                : EventIds.deterministic(backupId, "ArtifactFailed", r.kind(), "verifying"), backupId, clusterId,
+                ? EventIds.artifactReverifyFailed(backupId, r.kind(), requestId)
+                : EventIds.artifactFailed(backupId, r.kind(), ArtifactPhase.VERIFYING), backupId, clusterId,
                 Instant.now(), r.kind(), ArtifactPhase.VERIFYING, r.reason());
     }
 

@@ -57,7 +57,7 @@ class BackupFinisherTest {
         BackupStatus s = new BackupStatus(backup);
         List<ArtifactKind> expected = skipImages ? List.of(ArtifactKind.METADATA)
                 : List.of(ArtifactKind.METADATA, ArtifactKind.IMAGES);
-        s.apply(new ReplicaDiscovered(1, EventIds.deterministic(backup, "ReplicaDiscovered"), backup, cluster,
+        s.apply(new ReplicaDiscovered(1, EventIds.replicaDiscovered(backup), backup, cluster,
                 Instant.now(), Trigger.SCHEDULE, BackupOptions.DEFAULTS, "a1640e1c15b6", "node-2", "2.9.4", storage,
                 storage.isVolumeBacked() ? "dtr-registry-a1640e1c15b6" : null, "sticky", expected,
                 "20260101-02_00_00", Instant.now().minusSeconds(60)));
@@ -66,12 +66,12 @@ class BackupFinisherTest {
             byte[] cipher = Fixtures.encrypt(plain, passphrase, "x");
             String key = layout.encryptedKey(cluster, backup, BackupLayout.artifactName(k, "2.9.4", "20260101-02_00_00"));
             store.put("backups", key, new ByteArrayInputStream(cipher), cipher.length, Map.of(), "x");
-            s.apply(new ArtifactStaged(1, EventIds.deterministic(backup, "ArtifactStaged", k), backup, cluster,
+            s.apply(new ArtifactStaged(1, EventIds.artifactStaged(backup, k), backup, cluster,
                     Instant.now(), k, "x.tar", layout.stagingKey(cluster, backup, k), plain.length, Fixtures.sha256(plain),
                     1, Fixtures.sha256(plain), "2.9.4", null, null, 1000));
             s.apply(Fixtures.encrypted(cluster, backup, k, BackupLayout.artifactName(k, "2.9.4", "20260101-02_00_00"),
                     key, "k1", plain, cipher));
-            s.apply(new ArtifactVerified(1, EventIds.deterministic(backup, "ArtifactVerified", k), backup, cluster,
+            s.apply(new ArtifactVerified(1, EventIds.artifactVerified(backup, k), backup, cluster,
                     Instant.now(), k, key, plain.length, Fixtures.sha256(plain), 1, null, false, 300));
         }
         if (!storage.isVolumeBacked() || skipImages) {

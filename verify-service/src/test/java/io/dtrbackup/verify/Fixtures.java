@@ -125,7 +125,7 @@ final class Fixtures {
             String objectKey, String keyId, byte[] plain, byte[] cipher) throws IOException {
         TarListing listing = listing(plain);
         return new ArtifactEncrypted(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backup, "ArtifactEncrypted", kind), backup, cluster, Instant.now(), kind,
+                EventIds.artifactEncrypted(backup, kind), backup, cluster, Instant.now(), kind,
                 artifactName, objectKey, keyId, plain.length, sha256(plain), cipher.length, sha256(cipher),
                 listing.entryCount(), listing.sha256(), kind == ArtifactKind.IMAGES ? blobs(plain) : null, VERSION,
                 kind == ArtifactKind.METADATA ? topFolder(plain) : null, ENCRYPTOR.parameters(), 1, 42);

@@ -206,7 +206,7 @@ class VerifyServiceIT {
 
     void discovered(String cluster, String backup, ArtifactKind... expected) throws Exception {
         ReplicaDiscovered rd = new ReplicaDiscovered(BackupEvent.CURRENT_SCHEMA_VERSION,
-                EventIds.deterministic(backup, "ReplicaDiscovered"), backup, cluster, Instant.now(), Trigger.MANUAL,
+                EventIds.replicaDiscovered(backup), backup, cluster, Instant.now(), Trigger.MANUAL,
                 BackupOptions.DEFAULTS, "a1640e1c15b6", "node-1", Fixtures.VERSION, StorageKind.FILESYSTEM,
                 "dtr-registry-a1640e1c15b6", "named in the request", List.of(expected), "20260101-02_00_00",
                 Instant.now().minusSeconds(5));

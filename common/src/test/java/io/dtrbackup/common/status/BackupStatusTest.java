@@ -32,30 +32,31 @@ class BackupStatusTest {
     static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
 
     static ReplicaDiscovered discovered(ArtifactKind... expected) {
-        return new ReplicaDiscovered(1, EventIds.deterministic(B, "ReplicaDiscovered"), B, C, T0, Trigger.MANUAL,
+        return new ReplicaDiscovered(1, EventIds.replicaDiscovered(B), B, C, T0, Trigger.MANUAL,
                 BackupOptions.DEFAULTS, "a1640e1c15b6", "node-1", "2.9.4", StorageKind.FILESYSTEM,
                 "dtr-registry-a1640e1c15b6", "sticky", List.of(expected), "20260101-00_00_00", T0);
     }
 
     static ArtifactStaged staged(ArtifactKind k, int s) {
-        return new ArtifactStaged(1, EventIds.deterministic(B, "ArtifactStaged", k), B, C, T0.plusSeconds(s), k,
+        return new ArtifactStaged(1, EventIds.artifactStaged(B, k), B, C, T0.plusSeconds(s), k,
                 "x.tar", "prod/bk-1/" + k.id() + ".tar", 10, SHA, 3, SHA, "2.9.4", null, null, 5);
     }
 
     static ArtifactEncrypted encrypted(ArtifactKind k, int s) {
-        return new ArtifactEncrypted(1, EventIds.deterministic(B, "ArtifactEncrypted", k), B, C, T0.plusSeconds(s), k,
+        return new ArtifactEncrypted(1, EventIds.artifactEncrypted(B, k), B, C, T0.plusSeconds(s), k,
                 "x.tar", "prod/bk-1/x.tar.gpg", "k1", 10, SHA, 20, SHA, 3, SHA, null, "2.9.4", null,
                 new EncryptionParameters("OpenPGP v4 SKESK + SEIPD v1 (MDC)", "AES-256", "iterated+salted", "SHA-256",
                         255, true, "none"), 1, 7);
     }
 
     static ArtifactVerified verified(ArtifactKind k, int s, boolean reverification) {
-        return new ArtifactVerified(1, EventIds.deterministic(B, "ArtifactVerified", k, reverification ? s : 0), B, C,
+        String id = reverification ? EventIds.artifactReverified(B, k, "req-" + s) : EventIds.artifactVerified(B, k);
+        return new ArtifactVerified(1, id, B, C,
                 T0.plusSeconds(s), k, "prod/bk-1/x.tar.gpg", 10, SHA, 3, null, reverification, 9);
     }
 
     static ArtifactFailed failed(ArtifactKind k, ArtifactPhase phase, int s) {
-        return new ArtifactFailed(1, EventIds.deterministic(B, "ArtifactFailed", k), B, C, T0.plusSeconds(s), k, phase,
+        return new ArtifactFailed(1, EventIds.artifactFailed(B, k, phase), B, C, T0.plusSeconds(s), k, phase,
                 "MDC failure");
     }
 

@@ -24,7 +24,7 @@ public record BackupFailed(
     }
 
     public static BackupFailed of(String backupId, String clusterId, String failedStage, String reason) {
-        return new BackupFailed(CURRENT_SCHEMA_VERSION, EventIds.deterministic(backupId, "BackupFailed"), backupId,
+        return new BackupFailed(CURRENT_SCHEMA_VERSION, EventIds.backupFailed(backupId), backupId,
                 clusterId, Instant.now(), BackupPhase.FAILED, failedStage, reason);
     }
 }

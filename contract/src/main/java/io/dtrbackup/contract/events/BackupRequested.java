@@ -15,7 +15,7 @@ public record BackupRequested(
 
     public static BackupRequested of(String backupId, String clusterId, Trigger trigger, String requestedBy,
             BackupOptions options) {
-        return new BackupRequested(CURRENT_SCHEMA_VERSION, EventIds.deterministic(backupId, "BackupRequested"),
+        return new BackupRequested(CURRENT_SCHEMA_VERSION, EventIds.backupRequested(backupId),
                 backupId, clusterId, Instant.now(), trigger, requestedBy, options);
     }
 }
