@@ -31,6 +31,11 @@ import java.util.stream.Collectors;
  * endpoint without a client bundle ({@code docker.allowPlainTcp}) and an http:// UCP url
  * ({@code ucp.allowPlainHttp}). URLs in the messages are shown without their user-info part.
  *
+ * <p>Each service passes its {@link ClusterNeeds}: the shape of every entry is always checked, but
+ * the client bundle, UCP password and UCP CA files are only required by the services that open them
+ * (Docker bundle: discovery, image, metadata; UCP password and CA: metadata). A deployment therefore
+ * mounts each secret only where it is used.
+ *
  * <pre>
  * clusters:
  *   - id: prod-eu-1
@@ -82,7 +87,13 @@ public final class ClusterRegistry {
     record RetentionEntry(Integer keepLast, String maxAge) {
     }
 
+    /** Loads with every check ({@link ClusterNeeds#DOCKER_AND_UCP}). */
     public static ClusterRegistry load(Path file) {
+        return load(file, ClusterNeeds.DOCKER_AND_UCP);
+    }
+
+    /** Loads {@code file}, checking the secret and certificate files only for the parts {@code needs} names. */
+    public static ClusterRegistry load(Path file, ClusterNeeds needs) {
         if (file == null) {
             throw new ConfigException("no clusters file configured (DTR_BACKUP_CLUSTERS_FILE)");
         }
@@ -111,7 +122,7 @@ public final class ClusterRegistry {
             ClusterEntry entry = model.clusters().get(i);
             String where = "clusters[" + i + "]" + (entry != null && entry.id() != null ? " (" + entry.id() + ")" : "");
             List<String> own = new ArrayList<>();
-            ClusterSpec spec = entry == null ? null : validate(entry, base, own);
+            ClusterSpec spec = entry == null ? null : validate(entry, base, needs, own);
             own.forEach(p -> problems.add(where + ": " + p));
             if (spec != null && own.isEmpty()) {
                 if (clusters.putIfAbsent(spec.id(), spec) != null) {
@@ -127,7 +138,7 @@ public final class ClusterRegistry {
         return new ClusterRegistry(clusters, file);
     }
 
-    private static ClusterSpec validate(ClusterEntry e, Path base, List<String> problems) {
+    private static ClusterSpec validate(ClusterEntry e, Path base, ClusterNeeds needs, List<String> problems) {
         String id = e.id();
         try {
             Checks.id("id", id);
@@ -151,7 +162,7 @@ public final class ClusterRegistry {
                             + "bundle directory (ca.pem, cert.pem, key.pem) or set allowPlainTcp: true (unencrypted, "
                             + "not for production)");
                 }
-                if (bundle != null) {
+                if (bundle != null && needs.dockerConnection()) {
                     for (String name : List.of("ca.pem", "cert.pem", "key.pem")) {
                         if (!Files.isRegularFile(bundle.resolve(name))) {
                             problems.add("docker.clientBundle " + bundle + " has no " + name);
@@ -179,13 +190,13 @@ public final class ClusterRegistry {
             if (u.username() == null || u.username().isBlank()) {
                 problems.add("ucp.username is required");
             }
-            Path password = requiredFile(base, u.passwordFile(), "ucp.passwordFile", problems);
+            Path password = requiredFile(base, u.passwordFile(), "ucp.passwordFile", needs.ucpCredentials(), problems);
             boolean fetchCa = Boolean.TRUE.equals(u.fetchCa());
             boolean insecure = Boolean.TRUE.equals(u.insecureTls());
             Path ca = null;
             if (u.caFile() != null) {
-                ca = requiredFile(base, u.caFile(), "ucp.caFile", problems);
-            } else if (!fetchCa && !insecure) {
+                ca = requiredFile(base, u.caFile(), "ucp.caFile", needs.ucpCredentials(), problems);
+            } else if (!fetchCa && !insecure && needs.ucpCredentials()) {
                 problems.add("ucp.caFile is required (or fetchCa: true to fetch <url>/ca, or insecureTls: true, "
                         + "not for production)");
             }
@@ -236,13 +247,15 @@ public final class ClusterRegistry {
         }
     }
 
-    private static Path requiredFile(Path base, String value, String field, List<String> problems) {
+    private static Path requiredFile(Path base, String value, String field, boolean needed, List<String> problems) {
         if (value == null || value.isBlank()) {
-            problems.add(field + " is required");
+            if (needed) {
+                problems.add(field + " is required");
+            }
             return null;
         }
         Path path = resolve(base, value);
-        if (!Files.isRegularFile(path)) {
+        if (needed && !Files.isRegularFile(path)) {
             problems.add(field + " " + path + " does not exist");
         }
         return path;
