@@ -36,7 +36,14 @@ import java.util.stream.Collectors;
  * (Docker bundle: discovery, image, metadata; UCP password and CA: metadata). A deployment therefore
  * mounts each secret only where it is used.
  *
+ * <p>Secrets at fleet scale: a top-level {@code secretsDir} names one directory holding
+ * {@code <cluster>/ucp-password} and {@code <cluster>/bundle/{ca,cert,key}.pem}; an entry that omits
+ * {@code ucp.passwordFile} or (for a tcp endpoint without {@code allowPlainTcp}) {@code docker.clientBundle}
+ * gets them from there. Paths written in the entry win. A relative {@code secretsDir} is relative
+ * to the clusters file. Missing files are reported with the cluster's ID and the full path.
+ *
  * <pre>
+ * secretsDir: /run/dtr-backup/clusters   # optional: <cluster>/ucp-password, <cluster>/bundle/
  * clusters:
  *   - id: prod-eu-1
  *     docker:
@@ -70,7 +77,8 @@ public final class ClusterRegistry {
     }
 
     // The file's shape, as written by people; validated and turned into ClusterSpec.
-    record FileModel(@JsonProperty(value = "clusters", required = true) List<ClusterEntry> clusters) {
+    record FileModel(@JsonProperty(value = "clusters", required = true) List<ClusterEntry> clusters,
+            String secretsDir) {
     }
 
     record ClusterEntry(String id, DockerEntry docker, UcpEntry ucp, String storage, String schedule,
@@ -116,13 +124,15 @@ public final class ClusterRegistry {
             throw new ConfigException("clusters file " + file + " must have a top-level 'clusters:' list");
         }
         Path base = file.toAbsolutePath().getParent();
+        Path secretsDir = model.secretsDir() == null || model.secretsDir().isBlank() ? null
+                : resolve(base, model.secretsDir());
         List<String> problems = new ArrayList<>();
         Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
         for (int i = 0; i < model.clusters().size(); i++) {
             ClusterEntry entry = model.clusters().get(i);
             String where = "clusters[" + i + "]" + (entry != null && entry.id() != null ? " (" + entry.id() + ")" : "");
             List<String> own = new ArrayList<>();
-            ClusterSpec spec = entry == null ? null : validate(entry, base, needs, own);
+            ClusterSpec spec = entry == null ? null : validate(entry, base, secretsDir, needs, own);
             own.forEach(p -> problems.add(where + ": " + p));
             if (spec != null && own.isEmpty()) {
                 if (clusters.putIfAbsent(spec.id(), spec) != null) {
@@ -138,20 +148,25 @@ public final class ClusterRegistry {
         return new ClusterRegistry(clusters, file);
     }
 
-    private static ClusterSpec validate(ClusterEntry e, Path base, ClusterNeeds needs, List<String> problems) {
+    private static ClusterSpec validate(ClusterEntry e, Path base, Path secretsDir, ClusterNeeds needs,
+            List<String> problems) {
         String id = e.id();
         try {
             Checks.id("id", id);
         } catch (IllegalArgumentException ex) {
             problems.add(ex.getMessage());
+            secretsDir = null; // an invalid id names no directory
         }
+        Path clusterSecrets = secretsDir == null ? null : secretsDir.resolve(id);
         ClusterSpec.DockerEndpoint docker = null;
         if (e.docker() == null || e.docker().endpoint() == null) {
             problems.add("docker.endpoint is required (unix:///var/run/docker.sock or tcp://host:port)");
         } else {
             String endpoint = e.docker().endpoint().trim();
             boolean plainAllowed = Boolean.TRUE.equals(e.docker().allowPlainTcp());
-            Path bundle = e.docker().clientBundle() == null ? null : resolve(base, e.docker().clientBundle());
+            Path bundle = e.docker().clientBundle() != null ? resolve(base, e.docker().clientBundle())
+                    : clusterSecrets != null && endpoint.startsWith("tcp://") && !plainAllowed
+                            ? clusterSecrets.resolve("bundle") : null;
             if (endpoint.startsWith("unix://")) {
                 if (bundle != null) {
                     problems.add("docker.clientBundle is for tcp endpoints; " + endpoint + " is a unix socket");
@@ -190,7 +205,9 @@ public final class ClusterRegistry {
             if (u.username() == null || u.username().isBlank()) {
                 problems.add("ucp.username is required");
             }
-            Path password = requiredFile(base, u.passwordFile(), "ucp.passwordFile", needs.ucpCredentials(), problems);
+            String passwordFile = u.passwordFile() != null || clusterSecrets == null ? u.passwordFile()
+                    : clusterSecrets.resolve("ucp-password").toString();
+            Path password = requiredFile(base, passwordFile, "ucp.passwordFile", needs.ucpCredentials(), problems);
             boolean fetchCa = Boolean.TRUE.equals(u.fetchCa());
             boolean insecure = Boolean.TRUE.equals(u.insecureTls());
             Path ca = null;

@@ -84,4 +84,38 @@ class ClusterNeedsTest {
                 .hasMessageContaining("docker.endpoint must start with unix:// or tcp://")
                 .hasMessageContaining("plain http://");
     }
+
+    @Test
+    void secretsDirSuppliesWhatAnEntryOmitsAndExplicitPathsWin() throws Exception {
+        Path secrets = dir.resolve("secrets");
+        Path bundleA = Files.createDirectories(secrets.resolve("a/bundle"));
+        for (String f : new String[] {"ca.pem", "cert.pem", "key.pem"}) {
+            Files.writeString(bundleA.resolve(f), "pem");
+        }
+        Files.writeString(secrets.resolve("a/ucp-password"), "x");
+        Files.writeString(dir.resolve("own-pw"), "x");
+        Path file = Files.writeString(dir.resolve("fleet.yaml"), """
+                secretsDir: secrets
+                clusters:
+                  - id: a
+                    docker: { endpoint: "tcp://a.example.com:443" }
+                    ucp: { url: "https://a.example.com", username: admin, fetchCa: true }
+                  - id: b
+                    docker: { endpoint: "tcp://b.example.com:443" }
+                    ucp: { url: "https://b.example.com", username: admin, passwordFile: own-pw, fetchCa: true }
+                """);
+        assertThatThrownBy(() -> ClusterRegistry.load(file, ClusterNeeds.DOCKER_AND_UCP))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("clusters[1] (b): docker.clientBundle " + secrets.resolve("b/bundle") + " has no ca.pem")
+                .hasMessageNotContaining("(a)")
+                .hasMessageNotContaining("b/ucp-password");
+        Path bundleB = Files.createDirectories(secrets.resolve("b/bundle"));
+        for (String f : new String[] {"ca.pem", "cert.pem", "key.pem"}) {
+            Files.writeString(bundleB.resolve(f), "pem");
+        }
+        ClusterRegistry registry = ClusterRegistry.load(file, ClusterNeeds.DOCKER_AND_UCP);
+        assertThat(registry.require("a").docker().clientBundle()).isEqualTo(bundleA);
+        assertThat(registry.require("a").ucp().passwordFile()).isEqualTo(secrets.resolve("a/ucp-password"));
+        assertThat(registry.require("b").ucp().passwordFile()).isEqualTo(dir.resolve("own-pw"));
+    }
 }
