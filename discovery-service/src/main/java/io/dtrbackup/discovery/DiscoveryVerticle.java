@@ -1,5 +1,6 @@
 package io.dtrbackup.discovery;
 
+import io.dtrbackup.common.clusters.ClusterNeeds;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.clusters.ClusterSpec;
 import io.dtrbackup.contract.config.ServiceConfig;
@@ -89,7 +90,7 @@ public final class DiscoveryVerticle extends PipelineVerticle {
     protected Future<?> startService() {
         Context context = vertx.getOrCreateContext();
         Executor onContext = task -> context.runOnContext(v -> task.run());
-        return blocking(() -> ClusterRegistry.load(config.get(DiscoveryServiceConfig.CLUSTERS_FILE)))
+        return blocking(() -> ClusterRegistry.load(config.get(DiscoveryServiceConfig.CLUSTERS_FILE), ClusterNeeds.DOCKER_ONLY))
                 .compose(registry -> {
                     LOG.info("{} clusters in {}", registry.all().size(), registry.source());
                     discovery = new RequestDiscovery(registry, inspector, clock, inFlightMaxAge);

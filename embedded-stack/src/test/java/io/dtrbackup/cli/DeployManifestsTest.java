@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.dtrbackup.common.clusters.ClusterNeeds;
 import io.dtrbackup.contract.config.ConfigParameter;
 import io.dtrbackup.contract.config.ServiceConfig;
 import io.dtrbackup.contract.topics.Topic;
@@ -410,6 +411,55 @@ class DeployManifestsTest {
         String dockerfile = Files.readString(DEPLOY.resolve("docker/board.Dockerfile"));
         assertThat(dockerfile).contains("COPY cli/target/dtr-backup-cli.jar ")
                 .contains("\"-jar\", \"/opt/dtr-backup/dtr-backup-cli.jar\", \"board\"]").contains("USER 10001");
+    }
+
+    /** What each service uses of a cluster (the ClusterNeeds it loads the registry with); absent = no clusters file. */
+    static final Map<String, ClusterNeeds> CLUSTER_NEEDS = Map.of(
+            "discovery-service", ClusterNeeds.DOCKER_ONLY,
+            "image-service", ClusterNeeds.DOCKER_ONLY,
+            "metadata-service", ClusterNeeds.DOCKER_AND_UCP,
+            "verify-service", ClusterNeeds.POLICY_ONLY);
+
+    /**
+     * Each service is given exactly the cluster secrets it opens: client bundles where it talks to
+     * Docker, the UCP password where it runs docker/dtr, neither elsewhere (a service refuses to start
+     * without what it needs, and a secret where it is unused only widens who can read it).
+     */
+    @Test
+    void eachServiceGetsExactlyTheClusterSecretsItNeeds() throws IOException {
+        JsonNode compose = documents(DEPLOY.resolve("compose.yaml")).get(0);
+        List<String> problems = new ArrayList<>();
+        for (Services.Service service : Services.all()) {
+            ClusterNeeds needs = CLUSTER_NEEDS.getOrDefault(service.name(), new ClusterNeeds(false, false));
+            JsonNode c = compose.at("/services/" + service.name());
+            boolean ucpPassword = texts(c.get("secrets")).stream().anyMatch(n -> n.endsWith("-ucp-password"));
+            boolean bundles = texts(c.get("volumes")).stream().anyMatch(v -> v.contains(":/etc/dtr-backup/bundles"));
+            expect(problems, "compose " + service.name() + " UCP password", needs.ucpCredentials(), ucpPassword);
+            expect(problems, "compose " + service.name() + " client bundles", needs.dockerConnection(), bundles);
+        }
+        for (Path file : k8sFiles()) {
+            for (JsonNode doc : documents(file)) {
+                String name = doc.at("/metadata/name").asText();
+                JsonNode pod = doc.at("/spec/template/spec");
+                if (pod.isMissingNode() || Services.all().stream().noneMatch(s -> s.name().equals(name))) {
+                    continue;
+                }
+                ClusterNeeds needs = CLUSTER_NEEDS.getOrDefault(name, new ClusterNeeds(false, false));
+                List<String> volumes = new ArrayList<>();
+                pod.path("volumes").forEach(v -> volumes.add(v.path("secret").path("secretName").asText()));
+                expect(problems, file.getFileName() + " UCP password", needs.ucpCredentials(),
+                        volumes.contains("dtr-backup-ucp"));
+                expect(problems, file.getFileName() + " client bundles", needs.dockerConnection(),
+                        volumes.stream().anyMatch(v -> v.startsWith("dtr-backup-bundle-")));
+            }
+        }
+        assertThat(problems).isEmpty();
+    }
+
+    static void expect(List<String> problems, String what, boolean needed, boolean given) {
+        if (needed != given) {
+            problems.add(what + (needed ? ": needed but not given" : ": given but not needed"));
+        }
     }
 
     /** Parses the arguments as the board command does; returns the token file, required off loopback. */

@@ -1,5 +1,6 @@
 package io.dtrbackup.image;
 
+import io.dtrbackup.common.clusters.ClusterNeeds;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.contract.config.CommonConfig;
 import io.dtrbackup.contract.config.ConfigException;
@@ -86,7 +87,7 @@ public final class ImageServiceVerticle extends PipelineVerticle {
                 handoff = new CryptoHandoff(handoffUrl, token, config.get(ImageServiceConfig.DOCKER_READ_TIMEOUT));
                 java.util.Arrays.fill(token, '\0');
             }
-            ClusterRegistry clusters = ClusterRegistry.load(config.get(CommonConfig.CLUSTERS_FILE));
+            ClusterRegistry clusters = ClusterRegistry.load(config.get(CommonConfig.CLUSTERS_FILE), ClusterNeeds.DOCKER_ONLY);
             ObjectStore store = injectedStore != null ? injectedStore : MinioObjectStore.fromConfig(config);
             store.ensureBucket(layout.stagingBucket());
             sweepStaleUploads(store, List.of(layout.stagingBucket())); // image tars are staged multipart

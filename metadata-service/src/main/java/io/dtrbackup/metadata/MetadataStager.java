@@ -1,6 +1,7 @@
 package io.dtrbackup.metadata;
 
 import com.github.dockerjava.api.DockerClient;
+import io.dtrbackup.common.clusters.ClusterNeeds;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.clusters.ClusterSpec;
 import io.dtrbackup.contract.config.ConfigException;
@@ -132,7 +133,7 @@ final class MetadataStager {
                 LOG.warn("staging record {} has no usable staged tar: removing it and backing up again", recordKey);
                 store.remove(layout.stagingBucket(), recordKey);
             }
-            ClusterSpec spec = ClusterRegistry.load(settings.clustersFile()).require(cluster);
+            ClusterSpec spec = ClusterRegistry.load(settings.clustersFile(), ClusterNeeds.DOCKER_AND_UCP).require(cluster);
             String ca = UcpCa.resolve(spec, settings.caFetchTimeout());
             DtrBackupCommand command = new DtrBackupCommand(spec.ucp().url(), spec.ucp().username(), ca,
                     ca == null && spec.ucp().insecureTls(), event.replicaId(), event.dtrVersion(), event.options());

@@ -1,5 +1,6 @@
 package io.dtrbackup.metadata;
 
+import io.dtrbackup.common.clusters.ClusterNeeds;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.contract.config.CommonConfig;
 import io.dtrbackup.contract.config.ConfigException;
@@ -76,7 +77,7 @@ public final class MetadataVerticle extends PipelineVerticle {
         int jobs = config.get(CommonConfig.MAX_CONCURRENT_JOBS);
         captureThreads = Executors.newFixedThreadPool(2 * jobs, threads());
         return blocking(() -> {
-            ClusterRegistry.load(config.get(CommonConfig.CLUSTERS_FILE)); // fail fast on a broken registry
+            ClusterRegistry.load(config.get(CommonConfig.CLUSTERS_FILE), ClusterNeeds.DOCKER_AND_UCP); // fail fast on a broken registry
             ObjectStore store = injectedStore != null ? injectedStore : MinioObjectStore.fromConfig(config);
             store.ensureBucket(layout.stagingBucket());
             store.ensureBucket(layout.backupBucket());

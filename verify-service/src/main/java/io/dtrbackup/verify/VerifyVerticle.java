@@ -1,5 +1,6 @@
 package io.dtrbackup.verify;
 
+import io.dtrbackup.common.clusters.ClusterNeeds;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.clusters.ClusterSpec;
 import io.dtrbackup.contract.config.CommonConfig;
@@ -71,7 +72,7 @@ public final class VerifyVerticle extends PipelineVerticle {
             store.ensureBucket(layout.backupBucket());
             store.ensureBucket(layout.stagingBucket());
             Path clusters = config.get(CommonConfig.CLUSTERS_FILE);
-            ClusterRegistry registry = clusters == null ? null : ClusterRegistry.load(clusters);
+            ClusterRegistry registry = clusters == null ? null : ClusterRegistry.load(clusters, ClusterNeeds.POLICY_ONLY);
             if (registry == null) {
                 LOG.warn("no {}: retention is off (every verified backup is kept)", CommonConfig.CLUSTERS_FILE.envName());
             } else {

@@ -31,7 +31,19 @@ import java.util.stream.Collectors;
  * endpoint without a client bundle ({@code docker.allowPlainTcp}) and an http:// UCP url
  * ({@code ucp.allowPlainHttp}). URLs in the messages are shown without their user-info part.
  *
+ * <p>Each service passes its {@link ClusterNeeds}: the shape of every entry is always checked, but
+ * the client bundle, UCP password and UCP CA files are only required by the services that open them
+ * (Docker bundle: discovery, image, metadata; UCP password and CA: metadata). A deployment therefore
+ * mounts each secret only where it is used.
+ *
+ * <p>Secrets at fleet scale: a top-level {@code secretsDir} names one directory holding
+ * {@code <cluster>/ucp-password} and {@code <cluster>/bundle/{ca,cert,key}.pem}; an entry that omits
+ * {@code ucp.passwordFile} or (for a tcp endpoint without {@code allowPlainTcp}) {@code docker.clientBundle}
+ * gets them from there. Paths written in the entry win. A relative {@code secretsDir} is relative
+ * to the clusters file. Missing files are reported with the cluster's ID and the full path.
+ *
  * <pre>
+ * secretsDir: /run/dtr-backup/clusters   # optional: <cluster>/ucp-password, <cluster>/bundle/
  * clusters:
  *   - id: prod-eu-1
  *     docker:
@@ -65,7 +77,8 @@ public final class ClusterRegistry {
     }
 
     // The file's shape, as written by people; validated and turned into ClusterSpec.
-    record FileModel(@JsonProperty(value = "clusters", required = true) List<ClusterEntry> clusters) {
+    record FileModel(@JsonProperty(value = "clusters", required = true) List<ClusterEntry> clusters,
+            String secretsDir) {
     }
 
     record ClusterEntry(String id, DockerEntry docker, UcpEntry ucp, String storage, String schedule,
@@ -82,7 +95,13 @@ public final class ClusterRegistry {
     record RetentionEntry(Integer keepLast, String maxAge) {
     }
 
+    /** Loads with every check ({@link ClusterNeeds#DOCKER_AND_UCP}). */
     public static ClusterRegistry load(Path file) {
+        return load(file, ClusterNeeds.DOCKER_AND_UCP);
+    }
+
+    /** Loads {@code file}, checking the secret and certificate files only for the parts {@code needs} names. */
+    public static ClusterRegistry load(Path file, ClusterNeeds needs) {
         if (file == null) {
             throw new ConfigException("no clusters file configured (DTR_BACKUP_CLUSTERS_FILE)");
         }
@@ -105,13 +124,15 @@ public final class ClusterRegistry {
             throw new ConfigException("clusters file " + file + " must have a top-level 'clusters:' list");
         }
         Path base = file.toAbsolutePath().getParent();
+        Path secretsDir = model.secretsDir() == null || model.secretsDir().isBlank() ? null
+                : resolve(base, model.secretsDir());
         List<String> problems = new ArrayList<>();
         Map<String, ClusterSpec> clusters = new LinkedHashMap<>();
         for (int i = 0; i < model.clusters().size(); i++) {
             ClusterEntry entry = model.clusters().get(i);
             String where = "clusters[" + i + "]" + (entry != null && entry.id() != null ? " (" + entry.id() + ")" : "");
             List<String> own = new ArrayList<>();
-            ClusterSpec spec = entry == null ? null : validate(entry, base, own);
+            ClusterSpec spec = entry == null ? null : validate(entry, base, secretsDir, needs, own);
             own.forEach(p -> problems.add(where + ": " + p));
             if (spec != null && own.isEmpty()) {
                 if (clusters.putIfAbsent(spec.id(), spec) != null) {
@@ -127,20 +148,25 @@ public final class ClusterRegistry {
         return new ClusterRegistry(clusters, file);
     }
 
-    private static ClusterSpec validate(ClusterEntry e, Path base, List<String> problems) {
+    private static ClusterSpec validate(ClusterEntry e, Path base, Path secretsDir, ClusterNeeds needs,
+            List<String> problems) {
         String id = e.id();
         try {
             Checks.id("id", id);
         } catch (IllegalArgumentException ex) {
             problems.add(ex.getMessage());
+            secretsDir = null; // an invalid id names no directory
         }
+        Path clusterSecrets = secretsDir == null ? null : secretsDir.resolve(id);
         ClusterSpec.DockerEndpoint docker = null;
         if (e.docker() == null || e.docker().endpoint() == null) {
             problems.add("docker.endpoint is required (unix:///var/run/docker.sock or tcp://host:port)");
         } else {
             String endpoint = e.docker().endpoint().trim();
             boolean plainAllowed = Boolean.TRUE.equals(e.docker().allowPlainTcp());
-            Path bundle = e.docker().clientBundle() == null ? null : resolve(base, e.docker().clientBundle());
+            Path bundle = e.docker().clientBundle() != null ? resolve(base, e.docker().clientBundle())
+                    : clusterSecrets != null && endpoint.startsWith("tcp://") && !plainAllowed
+                            ? clusterSecrets.resolve("bundle") : null;
             if (endpoint.startsWith("unix://")) {
                 if (bundle != null) {
                     problems.add("docker.clientBundle is for tcp endpoints; " + endpoint + " is a unix socket");
@@ -151,7 +177,7 @@ public final class ClusterRegistry {
                             + "bundle directory (ca.pem, cert.pem, key.pem) or set allowPlainTcp: true (unencrypted, "
                             + "not for production)");
                 }
-                if (bundle != null) {
+                if (bundle != null && needs.dockerConnection()) {
                     for (String name : List.of("ca.pem", "cert.pem", "key.pem")) {
                         if (!Files.isRegularFile(bundle.resolve(name))) {
                             problems.add("docker.clientBundle " + bundle + " has no " + name);
@@ -179,13 +205,15 @@ public final class ClusterRegistry {
             if (u.username() == null || u.username().isBlank()) {
                 problems.add("ucp.username is required");
             }
-            Path password = requiredFile(base, u.passwordFile(), "ucp.passwordFile", problems);
+            String passwordFile = u.passwordFile() != null || clusterSecrets == null ? u.passwordFile()
+                    : clusterSecrets.resolve("ucp-password").toString();
+            Path password = requiredFile(base, passwordFile, "ucp.passwordFile", needs.ucpCredentials(), problems);
             boolean fetchCa = Boolean.TRUE.equals(u.fetchCa());
             boolean insecure = Boolean.TRUE.equals(u.insecureTls());
             Path ca = null;
             if (u.caFile() != null) {
-                ca = requiredFile(base, u.caFile(), "ucp.caFile", problems);
-            } else if (!fetchCa && !insecure) {
+                ca = requiredFile(base, u.caFile(), "ucp.caFile", needs.ucpCredentials(), problems);
+            } else if (!fetchCa && !insecure && needs.ucpCredentials()) {
                 problems.add("ucp.caFile is required (or fetchCa: true to fetch <url>/ca, or insecureTls: true, "
                         + "not for production)");
             }
@@ -236,13 +264,15 @@ public final class ClusterRegistry {
         }
     }
 
-    private static Path requiredFile(Path base, String value, String field, List<String> problems) {
+    private static Path requiredFile(Path base, String value, String field, boolean needed, List<String> problems) {
         if (value == null || value.isBlank()) {
-            problems.add(field + " is required");
+            if (needed) {
+                problems.add(field + " is required");
+            }
             return null;
         }
         Path path = resolve(base, value);
-        if (!Files.isRegularFile(path)) {
+        if (needed && !Files.isRegularFile(path)) {
             problems.add(field + " " + path + " does not exist");
         }
         return path;
