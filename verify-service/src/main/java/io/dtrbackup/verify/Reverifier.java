@@ -1,5 +1,6 @@
 package io.dtrbackup.verify;
 
+import io.dtrbackup.verify.completion.BackupFinisher;
 import io.dtrbackup.contract.events.BackupEvent;
 import io.dtrbackup.contract.events.BackupReverified;
 import io.dtrbackup.contract.events.EventIds;

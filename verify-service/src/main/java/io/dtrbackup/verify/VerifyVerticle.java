@@ -1,5 +1,7 @@
 package io.dtrbackup.verify;
 
+import io.dtrbackup.verify.completion.CompletionLoop;
+import io.dtrbackup.verify.completion.BackupFinisher;
 import io.dtrbackup.common.clusters.ClusterNeeds;
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.clusters.ClusterSpec;

@@ -22,20 +22,20 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /** Artifacts as the producers make them: tars, their listing, their ciphertext and ArtifactEncrypted. */
-final class Fixtures {
-    static final String VERSION = "2.9.4";
+public final class Fixtures {
+    public static final String VERSION = "2.9.4";
     /** A low S2K count keeps fixtures quick; the verifier reads whatever count the message says. */
-    static final OpenPgpEncryptor ENCRYPTOR = new OpenPgpEncryptor(new OpenPgpEncryptor.Settings(
+    public static final OpenPgpEncryptor ENCRYPTOR = new OpenPgpEncryptor(new OpenPgpEncryptor.Settings(
             OpenPgpEncryptor.S2kDigest.SHA256, 0x60, OpenPgpEncryptor.Compression.NONE, 1 << 16));
 
     private Fixtures() {
     }
 
-    static byte[] metadataTar() {
+    public static byte[] metadataTar() {
         return DtrMetadataTar.bytes(VERSION, true, false, false, 0);
     }
 
-    static byte[] imagesTar(long seed) {
+    public static byte[] imagesTar(long seed) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             new RegistryTreeGenerator(RegistryTreeSpec.small(seed)).writeTar(out);
@@ -46,7 +46,7 @@ final class Fixtures {
     }
 
     /** Flips a byte inside the content of the first registry blob; returns the blob's entry name. */
-    static String rotFirstBlob(byte[] tar) throws IOException {
+    public static String rotFirstBlob(byte[] tar) throws IOException {
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
             TarArchiveEntry e;
             while ((e = in.getNextEntry()) != null) {
@@ -74,13 +74,13 @@ final class Fixtures {
         throw new IllegalStateException("blob content not found");
     }
 
-    static String topFolder(byte[] tar) throws IOException {
+    public static String topFolder(byte[] tar) throws IOException {
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
             return in.getNextEntry().getName();
         }
     }
 
-    static TarListing listing(byte[] tar) throws IOException {
+    public static TarListing listing(byte[] tar) throws IOException {
         TarListing listing = new TarListing();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
             TarArchiveEntry e;
@@ -91,7 +91,7 @@ final class Fixtures {
         return listing;
     }
 
-    static long blobs(byte[] tar) throws IOException {
+    public static long blobs(byte[] tar) throws IOException {
         long n = 0;
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar), "UTF-8")) {
             TarArchiveEntry e;
@@ -104,7 +104,7 @@ final class Fixtures {
         return n;
     }
 
-    static byte[] encrypt(byte[] plain, String passphrase, String name) throws IOException {
+    public static byte[] encrypt(byte[] plain, String passphrase, String name) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (OutputStream enc = ENCRYPTOR.open(out, passphrase.toCharArray(), name, Instant.now())) {
             enc.write(plain);
@@ -112,7 +112,7 @@ final class Fixtures {
         return out.toByteArray();
     }
 
-    static String sha256(byte[] b) {
+    public static String sha256(byte[] b) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
         } catch (java.security.NoSuchAlgorithmException e) {
@@ -121,7 +121,7 @@ final class Fixtures {
     }
 
     /** The ArtifactEncrypted crypto-service would publish for this plaintext and ciphertext. */
-    static ArtifactEncrypted encrypted(String cluster, String backup, ArtifactKind kind, String artifactName,
+    public static ArtifactEncrypted encrypted(String cluster, String backup, ArtifactKind kind, String artifactName,
             String objectKey, String keyId, byte[] plain, byte[] cipher) throws IOException {
         TarListing listing = listing(plain);
         return new ArtifactEncrypted(BackupEvent.CURRENT_SCHEMA_VERSION,
@@ -131,7 +131,7 @@ final class Fixtures {
                 kind == ArtifactKind.METADATA ? topFolder(plain) : null, ENCRYPTOR.parameters(), 1, 42);
     }
 
-    static byte[] utf8(String s) {
+    public static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 }

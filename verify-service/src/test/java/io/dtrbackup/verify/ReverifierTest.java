@@ -1,5 +1,7 @@
 package io.dtrbackup.verify;
 
+import io.dtrbackup.verify.completion.BackupFinisher;
+import io.dtrbackup.verify.completion.BackupFinisherTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dtrbackup.contract.events.ArtifactFailed;

@@ -1,5 +1,6 @@
-package io.dtrbackup.verify;
+package io.dtrbackup.verify.completion;
 
+import io.dtrbackup.verify.VerifyServiceConfig;
 import io.dtrbackup.contract.events.ArtifactEncrypted;
 import io.dtrbackup.contract.events.ArtifactPhase;
 import io.dtrbackup.contract.events.ArtifactStaged;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * blocks (S3, broker acks), which is fine here, off the event loop. The status topic is keyed by
  * backup, so one owner sees a backup's events in order, and a backup is decided by one instance.
  */
-final class CompletionLoop implements Runnable {
+public final class CompletionLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(CompletionLoop.class);
     static final String GROUP = "verify-service-completion";
 
@@ -69,25 +70,25 @@ final class CompletionLoop implements Runnable {
     private Thread thread;
     private Instant nextSweep = Instant.now();
 
-    CompletionLoop(KafkaSettings kafka, String clientId, BackupFinisher finisher, Duration deadline, Duration checkInterval) {
+    public CompletionLoop(KafkaSettings kafka, String clientId, BackupFinisher finisher, Duration deadline, Duration checkInterval) {
         this.consumerConfig = kafka.consumer(GROUP, clientId);
         this.finisher = finisher;
         this.deadline = deadline;
         this.checkInterval = checkInterval;
     }
 
-    void start() {
+    public void start() {
         thread = new Thread(this, "verify-completion");
         thread.setDaemon(true);
         thread.start();
     }
 
     /** True once partitions were assigned and their history replayed (for tests and health). */
-    boolean isReady() {
+    public boolean isReady() {
         return ready;
     }
 
-    void stop(Duration timeout) throws InterruptedException {
+    public void stop(Duration timeout) throws InterruptedException {
         running = false;
         if (consumer != null) {
             consumer.wakeup();

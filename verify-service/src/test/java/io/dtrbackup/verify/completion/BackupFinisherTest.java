@@ -1,5 +1,6 @@
-package io.dtrbackup.verify;
+package io.dtrbackup.verify.completion;
 
+import io.dtrbackup.verify.Fixtures;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,16 +43,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** Manifest content, completion, failure clean-up and retention, on an in-memory store. */
-class BackupFinisherTest {
-    final InMemoryObjectStore store = new InMemoryObjectStore();
-    final BackupLayout layout = new BackupLayout("staging", "backups");
+public class BackupFinisherTest {
+    public final InMemoryObjectStore store = new InMemoryObjectStore();
+    public final BackupLayout layout = new BackupLayout("staging", "backups");
     final List<BackupEvent> published = new ArrayList<>();
-    final BackupFinisher.Sink sink = (e, first, more) -> published.add(e);
+    public final BackupFinisher.Sink sink = (e, first, more) -> published.add(e);
 
     /** The backup passphrase the fixtures' artifacts are encrypted with. */
-    final String passphrase = SecretScan.secret("finisher-passphrase");
+    public final String passphrase = SecretScan.secret("finisher-passphrase");
 
-    BackupStatus verifiedBackup(String cluster, String backup, boolean skipImages, StorageKind storage) throws Exception {
+    public BackupStatus verifiedBackup(String cluster, String backup, boolean skipImages, StorageKind storage) throws Exception {
         store.ensureBucket("backups");
         store.ensureBucket("staging");
         BackupStatus s = new BackupStatus(backup);

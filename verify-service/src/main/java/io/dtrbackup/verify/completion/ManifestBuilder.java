@@ -1,4 +1,4 @@
-package io.dtrbackup.verify;
+package io.dtrbackup.verify.completion;
 
 import io.dtrbackup.contract.events.ArtifactEncrypted;
 import io.dtrbackup.contract.events.ArtifactKind;

@@ -1,4 +1,4 @@
-package io.dtrbackup.verify;
+package io.dtrbackup.verify.completion;
 
 import io.dtrbackup.common.clusters.ClusterRegistry;
 import io.dtrbackup.common.clusters.ClusterSpec;
@@ -35,12 +35,12 @@ import org.slf4j.LoggerFactory;
  * publishes BackupFailed and removes the failed backup's objects; applies retention after each
  * completion. Blocking (S3 and waiting for broker acks): runs on the completion thread.
  */
-final class BackupFinisher {
+public final class BackupFinisher {
     private static final Logger LOG = LoggerFactory.getLogger(BackupFinisher.class);
 
     /** Publishes an event and waits for the broker's ack. */
     @FunctionalInterface
-    interface Sink {
+    public interface Sink {
         void publish(BackupEvent event, Topic first, Topic... more) throws Exception;
     }
 
@@ -50,12 +50,13 @@ final class BackupFinisher {
     private final Sink sink;
     private final PipelineMeters meters;
 
-    BackupFinisher(ObjectStore store, BackupLayout layout, ClusterRegistry registry, Sink sink) {
+    public BackupFinisher(ObjectStore store, BackupLayout layout, ClusterRegistry registry, Sink sink) {
         this(store, layout, registry, sink, null);
     }
 
     /** @param meters backup outcomes and last success per cluster; null for none */
-    BackupFinisher(ObjectStore store, BackupLayout layout, ClusterRegistry registry, Sink sink, PipelineMeters meters) {
+    public BackupFinisher(ObjectStore store, BackupLayout layout, ClusterRegistry registry, Sink sink,
+            PipelineMeters meters) {
         this.store = store;
         this.layout = layout;
         this.registry = registry;
@@ -68,7 +69,7 @@ final class BackupFinisher {
      * writing it) is reused, never rewritten; the terminal events have deterministic IDs.
      * Returns the BackupCompleted published.
      */
-    BackupCompleted complete(BackupStatus status) throws Exception {
+    public BackupCompleted complete(BackupStatus status) throws Exception {
         String cluster = status.clusterId();
         String backup = status.backupId();
         String key = layout.manifestKey(cluster, backup);
@@ -142,7 +143,7 @@ final class BackupFinisher {
         return objects.size();
     }
 
-    Optional<Manifest> readManifest(String cluster, String backup) {
+    public Optional<Manifest> readManifest(String cluster, String backup) {
         String key = layout.manifestKey(cluster, backup);
         if (!store.exists(layout.backupBucket(), key)) {
             return Optional.empty();
